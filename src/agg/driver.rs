@@ -1,0 +1,266 @@
+//! The parallel run: one reader thread cuts the sources into chunks, rayon workers classify
+//! lines and fill partial aggregates, and the partials are merged at the end.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use super::{Aggregate, Merge};
+use crate::error::{InputError, RunError};
+use crate::extract::{Extractor, Line, Malformed};
+use crate::filter::Filter;
+use crate::input::{self, Source};
+use crate::scan::{self, Chunk, Piece, Pool};
+
+/// How a run is carried out.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Worker threads (the reader thread comes on top).
+    pub threads: usize,
+    /// Target bytes per chunk.
+    pub chunk_size: usize,
+    /// Keep each malformed line's location and first bytes for `--rejects`.
+    pub collect_rejects: bool,
+    /// Shown on stderr while reading, when set.
+    pub progress: Option<ProgressBar>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            chunk_size: 1 << 20,
+            collect_rejects: false,
+            progress: None,
+        }
+    }
+}
+
+/// A malformed line, located.
+#[derive(Clone, Debug)]
+pub struct Reject {
+    pub source: String,
+    /// 1-based line number in the (decompressed) source.
+    pub line: u64,
+    pub reason: Malformed,
+    /// The line's first bytes.
+    pub head: Vec<u8>,
+}
+
+/// One input's share of the run.
+#[derive(Clone, Debug)]
+pub struct SourceSummary {
+    pub name: String,
+    pub lines: u64,
+    pub bytes: u64,
+    pub encoding: Option<input::Encoding>,
+}
+
+/// What a run produced: the aggregate, and everything that went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Run {
+    pub agg: Aggregate,
+    pub sources: Vec<SourceSummary>,
+    pub errors: Vec<InputError>,
+    pub rejects: Vec<Reject>,
+}
+
+/// One worker's partial result.
+#[derive(Default)]
+struct Partial {
+    agg: Aggregate,
+    /// Lines per chunk, to turn chunk-local line numbers into file line numbers.
+    chunk_lines: Vec<(u32, u32, u64)>,
+    /// (source, chunk, line within chunk, reason, head).
+    rejects: Vec<(u32, u32, u64, Malformed, Vec<u8>)>,
+}
+
+impl Merge for Partial {
+    fn merge(&mut self, o: Partial) {
+        self.agg.merge(o.agg);
+        self.chunk_lines.extend(o.chunk_lines);
+        self.rejects.extend(o.rejects);
+    }
+}
+
+impl Partial {
+    fn process(&mut self, chunk: &Chunk, ex: &Extractor, filter: &Filter, keep_rejects: bool) {
+        let mut n = 0u64;
+        match &chunk.piece {
+            Piece::Lines(data) => {
+                for line in scan::lines(data) {
+                    let t = &mut self.agg.totals;
+                    t.lines += 1;
+                    match ex.classify(line) {
+                        Line::Blank => t.blank += 1,
+                        Line::Unrecognized => t.unrecognized += 1,
+                        Line::Malformed(why) => {
+                            t.malformed += 1;
+                            if keep_rejects {
+                                let head = line[..line.len().min(scan::HEAD_BYTES)].to_vec();
+                                self.rejects.push((chunk.source, chunk.seq, n, why, head));
+                            }
+                        }
+                        Line::Request(rec) => {
+                            if filter.accepts(&rec) {
+                                self.agg.add_request(&rec);
+                            } else {
+                                self.agg.totals.filtered += 1;
+                            }
+                        }
+                    }
+                    n += 1;
+                }
+            }
+            Piece::Oversized { head, len } => {
+                self.agg.totals.lines += 1;
+                self.agg.totals.malformed += 1;
+                if keep_rejects {
+                    self.rejects
+                        .push((chunk.source, chunk.seq, 0, Malformed::TooLong(*len), head.clone()));
+                }
+                n = 1;
+            }
+        }
+        self.chunk_lines.push((chunk.source, chunk.seq, n));
+    }
+}
+
+/// Reads every source and aggregates the requests the filter accepts.
+pub fn run(sources: &[Source], ex: &Extractor, filter: &Filter, opts: &Options) -> Result<Run, RunError> {
+    let threads = opts.threads.max(1);
+    let workers = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("errlens-worker-{i}"))
+        .build()
+        .map_err(|e| RunError::Threads(threads, e.to_string()))?;
+    let pool = Pool::new(threads * 4 + 4, opts.chunk_size + 64 * 1024);
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
+    // (source index, error, is a read error whose line count is filled in at the end)
+    let failures: Mutex<Vec<(usize, InputError)>> = Mutex::new(Vec::new());
+    let mut summaries: Vec<SourceSummary> = sources
+        .iter()
+        .map(|s| SourceSummary {
+            name: s.name(),
+            lines: 0,
+            bytes: 0,
+            encoding: None,
+        })
+        .collect();
+
+    let partial = std::thread::scope(|scope| {
+        let reader_pool = pool.clone();
+        let summaries = &mut summaries;
+        let failures = &failures;
+        scope.spawn(move || {
+            for (i, source) in sources.iter().enumerate() {
+                let raw = match input::open_raw(source) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        failures.lock().unwrap().push((i, e));
+                        continue;
+                    }
+                };
+                let raw: Box<dyn Read + Send> = match &opts.progress {
+                    Some(pb) => Box::new(pb.wrap_read(raw)),
+                    None => raw,
+                };
+                let mut progress = scan::Progress { bytes: 0 };
+                let result = input::decode(raw).and_then(|(enc, reader)| {
+                    summaries[i].encoding = Some(enc);
+                    scan::read_chunks(
+                        reader,
+                        i as u32,
+                        opts.chunk_size,
+                        ex.max_line(),
+                        &reader_pool,
+                        &mut progress,
+                        |c| tx.send(c).is_ok(),
+                    )
+                });
+                summaries[i].bytes = progress.bytes;
+                if let Err(source) = result {
+                    let what = summaries[i].encoding.unwrap_or(input::Encoding::Plain).what();
+                    failures.lock().unwrap().push((
+                        i,
+                        InputError::Read {
+                            path: source_name(sources, i),
+                            what,
+                            bytes: progress.bytes,
+                            lines: 0,
+                            source,
+                        },
+                    ));
+                }
+            }
+            drop(tx);
+        });
+        workers.install(|| {
+            rx.into_iter()
+                .par_bridge()
+                .fold(Partial::default, |mut p, chunk| {
+                    p.process(&chunk, ex, filter, opts.collect_rejects);
+                    if let Piece::Lines(buf) = chunk.piece {
+                        pool.put(buf);
+                    }
+                    p
+                })
+                .reduce(Partial::default, |mut a, b| {
+                    a.merge(b);
+                    a
+                })
+        })
+    });
+
+    // Line numbers: the lines of a source's earlier chunks come before a chunk's own.
+    let mut by_chunk: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+    for &(src, seq, n) in &partial.chunk_lines {
+        by_chunk.insert((src, seq), n);
+    }
+    let mut first_line: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+    let mut running: (u32, u64) = (u32::MAX, 0);
+    for (&(src, seq), &n) in &by_chunk {
+        if running.0 != src {
+            running = (src, 0);
+        }
+        first_line.insert((src, seq), running.1);
+        running.1 += n;
+        summaries[src as usize].lines = running.1;
+    }
+    let mut raw_rejects = partial.rejects;
+    raw_rejects.sort_by_key(|r| (r.0, r.1, r.2));
+    let rejects: Vec<Reject> = raw_rejects
+        .into_iter()
+        .map(|(src, seq, local, reason, head)| Reject {
+            source: summaries[src as usize].name.clone(),
+            line: first_line.get(&(src, seq)).copied().unwrap_or(0) + local + 1,
+            reason,
+            head,
+        })
+        .collect();
+
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort_by_key(|(i, _)| *i);
+    let errors = failures
+        .into_iter()
+        .map(|(i, mut e)| {
+            if let InputError::Read { lines, .. } = &mut e {
+                *lines = summaries[i].lines;
+            }
+            e
+        })
+        .collect();
+    Ok(Run {
+        agg: partial.agg,
+        sources: summaries,
+        errors,
+        rejects,
+    })
+}
+
+fn source_name(sources: &[Source], i: usize) -> String {
+    sources[i].name()
+}

@@ -1,0 +1,206 @@
+//! Mergeable partial aggregates: each worker fills its own, the driver merges them.
+//! Every sum is commutative, so the result is the same for any chunking and thread count.
+
+pub mod driver;
+pub mod keyed;
+
+use std::hash::Hash;
+
+use hashbrown::HashMap;
+
+use crate::catalog::RATE_LIMIT_CODE;
+use crate::extract::Record;
+pub use keyed::Keyed;
+
+/// Combines two partial results of the same kind.
+pub trait Merge {
+    fn merge(&mut self, other: Self);
+}
+
+impl Merge for u64 {
+    fn merge(&mut self, other: u64) {
+        *self += other;
+    }
+}
+
+impl<K: Hash + Eq, V: Merge + Default> Merge for HashMap<K, V> {
+    fn merge(&mut self, other: Self) {
+        for (k, v) in other {
+            self.entry(k).or_default().merge(v);
+        }
+    }
+}
+
+/// Where every line went; the buckets add up to `lines`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub lines: u64,
+    pub blank: u64,
+    pub malformed: u64,
+    pub unrecognized: u64,
+    /// Requests left out by `--since`, `--until`, `--key` or `--code`.
+    pub filtered: u64,
+    pub requests: u64,
+    pub successes: u64,
+    pub errors: u64,
+}
+
+impl Totals {
+    /// True when the buckets account for every line.
+    pub fn reconciles(&self) -> bool {
+        self.blank + self.malformed + self.unrecognized + self.filtered + self.requests == self.lines
+            && self.successes + self.errors == self.requests
+    }
+}
+
+impl Merge for Totals {
+    fn merge(&mut self, o: Totals) {
+        self.lines += o.lines;
+        self.blank += o.blank;
+        self.malformed += o.malformed;
+        self.unrecognized += o.unrecognized;
+        self.filtered += o.filtered;
+        self.requests += o.requests;
+        self.successes += o.successes;
+        self.errors += o.errors;
+    }
+}
+
+/// Requests and the errors among them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReqErr {
+    pub requests: u64,
+    pub errors: u64,
+}
+
+impl Merge for ReqErr {
+    fn merge(&mut self, o: ReqErr) {
+        self.requests += o.requests;
+        self.errors += o.errors;
+    }
+}
+
+/// Per API key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyStats {
+    pub requests: u64,
+    pub errors: u64,
+    /// RATE_001 error items.
+    pub rate_limited: u64,
+}
+
+impl Merge for KeyStats {
+    fn merge(&mut self, o: KeyStats) {
+        self.requests += o.requests;
+        self.errors += o.errors;
+        self.rate_limited += o.rate_limited;
+    }
+}
+
+/// Per error code: how often, under which groups, descriptions and HTTP statuses.
+#[derive(Clone, Debug, Default)]
+pub struct CodeStats {
+    pub count: u64,
+    pub groups: Keyed<u64>,
+    pub descriptions: Keyed<u64>,
+    pub statuses: HashMap<Option<u16>, u64>,
+}
+
+impl Merge for CodeStats {
+    fn merge(&mut self, o: CodeStats) {
+        self.count += o.count;
+        self.groups.merge(o.groups);
+        self.descriptions.merge(o.descriptions);
+        self.statuses.merge(o.statuses);
+    }
+}
+
+/// Everything counted over the input.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregate {
+    pub totals: Totals,
+    /// Error items by code (an `errors` array counts each element); `None`: no code given.
+    pub codes: Keyed<CodeStats>,
+    /// Error items by group.
+    pub groups: Keyed<u64>,
+    pub statuses: HashMap<Option<u16>, ReqErr>,
+    pub keys: Keyed<KeyStats>,
+    /// By UTC day number (days since 1970-01-01).
+    pub days: HashMap<Option<i32>, ReqErr>,
+    /// By method, then endpoint path.
+    pub endpoints: Keyed<Keyed<ReqErr>>,
+}
+
+impl Merge for Aggregate {
+    fn merge(&mut self, o: Aggregate) {
+        self.totals.merge(o.totals);
+        self.codes.merge(o.codes);
+        self.groups.merge(o.groups);
+        self.statuses.merge(o.statuses);
+        self.keys.merge(o.keys);
+        self.days.merge(o.days);
+        self.endpoints.merge(o.endpoints);
+    }
+}
+
+impl Aggregate {
+    /// Counts one request that passed the filters.
+    pub fn add_request(&mut self, rec: &Record<'_>) {
+        let error = rec.is_error();
+        let t = &mut self.totals;
+        t.requests += 1;
+        if error {
+            t.errors += 1;
+        } else {
+            t.successes += 1;
+        }
+        let re = ReqErr {
+            requests: 1,
+            errors: error as u64,
+        };
+        self.statuses.entry(rec.status).or_default().merge(re);
+        self.days
+            .entry(rec.time.map(crate::extract::time::day_of))
+            .or_default()
+            .merge(re);
+        self.endpoints
+            .entry(rec.method.as_deref())
+            .entry(rec.endpoint.as_deref())
+            .merge(re);
+        let items = rec.error_items();
+        let rate_limited = items
+            .iter()
+            .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
+            .count() as u64;
+        let key = self.keys.entry(rec.key.as_deref());
+        key.requests += 1;
+        key.errors += error as u64;
+        key.rate_limited += rate_limited;
+        if !error {
+            return;
+        }
+        if items.is_empty() {
+            self.add_code(None, None, None, rec.status);
+            return;
+        }
+        for item in items {
+            self.add_code(
+                item.code.as_deref(),
+                item.group.as_deref(),
+                item.description.as_deref(),
+                rec.status,
+            );
+        }
+    }
+
+    fn add_code(&mut self, code: Option<&str>, group: Option<&str>, desc: Option<&str>, status: Option<u16>) {
+        let c = self.codes.entry(code);
+        c.count += 1;
+        *c.groups.entry(group) += 1;
+        if desc.is_some() {
+            *c.descriptions.entry(desc) += 1;
+        }
+        *c.statuses.entry(status).or_default() += 1;
+        *self.groups.entry(group) += 1;
+    }
+}

@@ -1,0 +1,81 @@
+//! The command line: clap definitions, one file per subcommand, errors turned into messages
+//! and exit statuses here and nowhere else.
+
+mod gen_cmd;
+mod input;
+mod report_cmd;
+
+use std::io::{self, Write};
+
+use clap::{Parser, Subcommand};
+
+/// Exit status: everything read and reported.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: something could not be read or written, or the arguments were wrong.
+/// A report is still printed for whatever could be read.
+pub const EXIT_TROUBLE: i32 = 2;
+
+const AFTER_HELP: &str = "\
+Exit status: 0 when every input was read and the report written; 2 when an input could not be
+read in full (the report still covers everything else), an output could not be written, or the
+arguments were wrong.
+
+Examples:
+  errlens report /var/log/gateway/              # every log file below a directory, gzip/zstd too
+  kubectl logs --timestamps deploy/gateway | errlens report
+  errlens report --since 2026-11-24 --code RATE_001 --format json app.log.gz";
+
+/// errlens turns WhatsApp Business gateway request logs into error reports people act on.
+#[derive(Debug, Parser)]
+#[command(name = "errlens", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read request logs and print an error report: totals, codes, groups, statuses, keys,
+    /// days and endpoints, with a reconciliation of every line read.
+    Report(report_cmd::Args),
+    /// Write deterministic synthetic request logs (for demos, tests and benchmarks).
+    Gen(gen_cmd::Args),
+}
+
+/// Runs the command line and returns the process exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_TROUBLE } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Report(a) => report_cmd::run(a),
+        Command::Gen(a) => gen_cmd::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "errlens: {e:#}");
+            EXIT_TROUBLE
+        }
+    }
+}
+
+/// A closed pipe downstream (`errlens report | head`) is a quiet exit, not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes all of `bytes` to stdout.
+pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}

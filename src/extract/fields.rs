@@ -1,0 +1,218 @@
+//! Which JSON fields feed which part of a record: the default names, `--field` overrides,
+//! and the compiled lookup plan (a small trie of path segments) the parser walks.
+
+use crate::error::FieldError;
+
+/// A part of a record that errlens looks up in each log object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Time,
+    Key,
+    Authorization,
+    Status,
+    Endpoint,
+    Method,
+    Envelope,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 7] = [
+        Slot::Time,
+        Slot::Key,
+        Slot::Authorization,
+        Slot::Status,
+        Slot::Endpoint,
+        Slot::Method,
+        Slot::Envelope,
+    ];
+
+    /// The name used by `--field NAME=PATH`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Time => "time",
+            Slot::Key => "key",
+            Slot::Authorization => "authorization",
+            Slot::Status => "status",
+            Slot::Endpoint => "endpoint",
+            Slot::Method => "method",
+            Slot::Envelope => "envelope",
+        }
+    }
+
+    /// The field names looked up by default, first present wins.
+    pub fn defaults(self) -> &'static [&'static str] {
+        match self {
+            Slot::Time => &["ts", "timestamp", "time", "@timestamp", "date"],
+            Slot::Key => &["api_key", "apiKey", "key_id", "key", "client_id"],
+            Slot::Authorization => &[
+                "headers.authorization",
+                "headers.Authorization",
+                "authorization",
+            ],
+            Slot::Status => &["status", "status_code", "statusCode", "http_status"],
+            Slot::Endpoint => &["path", "route", "endpoint", "url"],
+            Slot::Method => &["method"],
+            Slot::Envelope => &["response", "body", "response_body", "responseBody", "resp"],
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Field paths per slot, in priority order. Each path is a list of object keys.
+#[derive(Clone, Debug)]
+pub struct FieldMap {
+    paths: Vec<Vec<Vec<String>>>,
+}
+
+impl Default for FieldMap {
+    fn default() -> Self {
+        let paths = Slot::ALL
+            .iter()
+            .map(|s| s.defaults().iter().map(|p| split_path(p)).collect())
+            .collect();
+        FieldMap { paths }
+    }
+}
+
+fn split_path(p: &str) -> Vec<String> {
+    p.split('.').map(str::to_owned).collect()
+}
+
+impl FieldMap {
+    /// Applies one `--field SLOT=PATH[,PATH...]` override: the given paths replace the defaults.
+    pub fn set(&mut self, spec: &str) -> Result<(), FieldError> {
+        let (name, paths) = spec
+            .split_once('=')
+            .ok_or_else(|| FieldError::Syntax(spec.to_owned()))?;
+        let slot = Slot::ALL
+            .iter()
+            .copied()
+            .find(|s| s.name() == name.trim())
+            .ok_or_else(|| FieldError::UnknownSlot(name.trim().to_owned()))?;
+        let list: Vec<Vec<String>> = paths
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(split_path)
+            .collect();
+        if list.is_empty() || list.iter().flatten().any(|seg| seg.is_empty()) {
+            return Err(FieldError::Syntax(spec.to_owned()));
+        }
+        self.paths[slot.index()] = list;
+        Ok(())
+    }
+
+    /// The paths for one slot, in priority order.
+    pub fn paths(&self, slot: Slot) -> &[Vec<String>] {
+        &self.paths[slot.index()]
+    }
+}
+
+/// Most captures one plan can hold; ample for the defaults plus many overrides.
+pub const MAX_CAPTURES: usize = 48;
+
+/// A node of the lookup trie: the keys below it, and the capture slot its value fills.
+#[derive(Debug, Default)]
+pub(crate) struct Node {
+    pub(crate) children: Vec<(Box<str>, usize)>,
+    pub(crate) capture: Option<usize>,
+}
+
+impl Node {
+    #[inline]
+    pub(crate) fn child(&self, key: &str) -> Option<usize> {
+        self.children
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|&(_, n)| n)
+    }
+}
+
+/// A compiled set of paths: parsing an object against it captures the raw value at each path.
+#[derive(Debug)]
+pub struct Plan {
+    pub(crate) nodes: Vec<Node>,
+    /// For each group of paths (a slot, or a fixed field), its capture indices in priority order.
+    groups: Vec<Vec<usize>>,
+}
+
+impl Plan {
+    /// Compiles groups of paths; the capture indices of group `g` come back from [`Plan::group`].
+    pub fn new(groups: &[Vec<Vec<String>>]) -> Result<Plan, FieldError> {
+        let mut nodes = vec![Node::default()];
+        let mut out = Vec::with_capacity(groups.len());
+        let mut next_capture = 0usize;
+        for paths in groups {
+            let mut caps = Vec::with_capacity(paths.len());
+            for path in paths {
+                let mut at = 0usize;
+                for seg in path {
+                    at = match nodes[at].child(seg) {
+                        Some(n) => n,
+                        None => {
+                            nodes.push(Node::default());
+                            let n = nodes.len() - 1;
+                            nodes[at].children.push((seg.as_str().into(), n));
+                            n
+                        }
+                    };
+                }
+                let cap = match nodes[at].capture {
+                    Some(c) => c,
+                    None => {
+                        if next_capture == MAX_CAPTURES {
+                            return Err(FieldError::TooMany(MAX_CAPTURES));
+                        }
+                        nodes[at].capture = Some(next_capture);
+                        next_capture += 1;
+                        next_capture - 1
+                    }
+                };
+                caps.push(cap);
+            }
+            out.push(caps);
+        }
+        Ok(Plan {
+            nodes,
+            groups: out,
+        })
+    }
+
+    /// Capture indices of group `g`, in priority order.
+    #[inline]
+    pub fn group(&self, g: usize) -> &[usize] {
+        &self.groups[g]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_replaces_defaults() {
+        let mut f = FieldMap::default();
+        f.set("key=request.auth.key, client").unwrap();
+        assert_eq!(
+            f.paths(Slot::Key),
+            &[
+                vec!["request".to_string(), "auth".into(), "key".into()],
+                vec!["client".to_string()]
+            ]
+        );
+        assert!(matches!(f.set("colour=x"), Err(FieldError::UnknownSlot(_))));
+        assert!(matches!(f.set("key"), Err(FieldError::Syntax(_))));
+        assert!(matches!(f.set("key=a..b"), Err(FieldError::Syntax(_))));
+    }
+
+    #[test]
+    fn shared_paths_share_a_capture() {
+        let p = |s: &str| vec![split_path(s)];
+        let plan = Plan::new(&[p("a.b"), p("a.b"), p("a")]).unwrap();
+        assert_eq!(plan.group(0), plan.group(1));
+        assert_ne!(plan.group(0), plan.group(2));
+    }
+}

@@ -1,0 +1,366 @@
+//! From one log line to a classified record: blank, malformed, unrecognized, or a request
+//! with its time, API key, status, endpoint and response envelope.
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use super::fields::{FieldMap, Plan, Slot};
+use super::json::{self, Captures};
+use super::time;
+use crate::error::FieldError;
+
+/// One error from an envelope's `errors` object (or one element of an `errors` array).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorItem<'a> {
+    pub code: Option<Cow<'a, str>>,
+    pub group: Option<Cow<'a, str>>,
+    pub description: Option<Cow<'a, str>>,
+    pub limit_type: Option<Cow<'a, str>>,
+    pub retry_after: Option<Cow<'a, str>>,
+}
+
+impl ErrorItem<'_> {
+    fn into_owned(self) -> ErrorItem<'static> {
+        let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+        ErrorItem {
+            code: own(self.code),
+            group: own(self.group),
+            description: own(self.description),
+            limit_type: own(self.limit_type),
+            retry_after: own(self.retry_after),
+        }
+    }
+}
+
+/// The API's response envelope: `{"isSuccess": .., "errors": ..}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// `None` when `isSuccess` is present but not a boolean.
+    pub is_success: Option<bool>,
+    pub errors: Vec<ErrorItem<'a>>,
+}
+
+/// A request found in a log line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Microseconds since the epoch: the object's time field, else the line prefix's timestamp.
+    pub time: Option<i64>,
+    pub key: Option<Cow<'a, str>>,
+    pub status: Option<u16>,
+    pub method: Option<Cow<'a, str>>,
+    pub endpoint: Option<Cow<'a, str>>,
+    pub envelope: Option<Envelope<'a>>,
+}
+
+impl Record<'_> {
+    /// An error is an envelope saying `isSuccess: false`, or an HTTP status of 400 or more
+    /// where the envelope is missing or does not say.
+    pub fn is_error(&self) -> bool {
+        match self.envelope.as_ref().and_then(|e| e.is_success) {
+            Some(ok) => !ok,
+            None => self.status.is_some_and(|s| s >= 400),
+        }
+    }
+
+    /// The error items counted for this request: the envelope's, or none when it has none.
+    pub fn error_items(&self) -> &[ErrorItem<'_>] {
+        match &self.envelope {
+            Some(e) if self.is_error() => &e.errors,
+            _ => &[],
+        }
+    }
+}
+
+/// Why a line holds no usable JSON object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    InvalidUtf8,
+    NoObject,
+    Json(String),
+    TooLong(u64),
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Malformed::InvalidUtf8 => f.write_str("not valid UTF-8"),
+            Malformed::NoObject => f.write_str("no JSON object on the line"),
+            Malformed::Json(e) => write!(f, "invalid JSON: {e}"),
+            Malformed::TooLong(n) => write!(f, "line of {n} bytes is longer than --max-line-bytes"),
+        }
+    }
+}
+
+/// The one bucket a line lands in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    Blank,
+    Malformed(Malformed),
+    /// Valid JSON with neither an envelope nor an HTTP status.
+    Unrecognized,
+    Request(Record<'a>),
+}
+
+// Capture groups of the record plan: the slots first (by `Slot as usize`), then the root's
+// own envelope fields.
+const ROOT_IS_SUCCESS: usize = Slot::ALL.len();
+const ROOT_ERRORS: usize = ROOT_IS_SUCCESS + 1;
+// Groups of the envelope plan.
+const ENV_IS_SUCCESS: usize = 0;
+const ENV_ERRORS: usize = 1;
+// Groups of the error-item plan.
+const ERR_CODE: usize = 0;
+const ERR_GROUP: usize = 1;
+const ERR_DESCRIPTION: usize = 2;
+const ERR_LIMIT_TYPE: usize = 3;
+const ERR_RETRY_AFTER: usize = 4;
+
+/// Turns lines into classified records; built once from the field map and shared by workers.
+#[derive(Debug)]
+pub struct Extractor {
+    record: Plan,
+    envelope: Plan,
+    error: Plan,
+    max_line: u64,
+}
+
+fn one(p: &str) -> Vec<Vec<String>> {
+    vec![p.split('.').map(str::to_owned).collect()]
+}
+
+impl Extractor {
+    pub fn new(fields: &FieldMap, max_line: u64) -> Result<Extractor, FieldError> {
+        let mut groups: Vec<Vec<Vec<String>>> =
+            Slot::ALL.iter().map(|&s| fields.paths(s).to_vec()).collect();
+        groups.push(one("isSuccess"));
+        groups.push(one("errors"));
+        let envelope = Plan::new(&[one("isSuccess"), one("errors")])?;
+        let error = Plan::new(&[
+            one("code"),
+            one("group"),
+            one("description"),
+            one("params.limit_type"),
+            one("params.retry_after"),
+        ])?;
+        Ok(Extractor {
+            record: Plan::new(&groups)?,
+            envelope,
+            error,
+            max_line,
+        })
+    }
+
+    /// The longest line accepted, in bytes (without its line end).
+    pub fn max_line(&self) -> u64 {
+        self.max_line
+    }
+
+    /// Classifies one line (without its `\n`; a trailing `\r` is allowed).
+    pub fn classify<'a>(&self, line: &'a [u8]) -> Line<'a> {
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')) {
+            return Line::Blank;
+        }
+        if line.len() as u64 > self.max_line {
+            return Line::Malformed(Malformed::TooLong(line.len() as u64));
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            return Line::Malformed(Malformed::InvalidUtf8);
+        };
+        let text = text.trim_start_matches(['\u{feff}', ' ', '\t']);
+        let (prefix_time, json) = match split_prefix(text) {
+            Some(p) => p,
+            None => return Line::Malformed(Malformed::NoObject),
+        };
+        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
+        if let Err(e) = json::parse_object(&self.record, json, &mut caps) {
+            return Line::Malformed(Malformed::Json(e.to_string()));
+        }
+        let first = |g: usize| self.record.group(g).iter().filter_map(|&c| caps[c]);
+
+        let envelope = match caps[self.record.group(ROOT_IS_SUCCESS)[0]] {
+            Some(is_success) => Some(Envelope {
+                is_success: json::as_bool(is_success),
+                errors: caps[self.record.group(ROOT_ERRORS)[0]]
+                    .map(|e| self.error_items(e))
+                    .unwrap_or_default(),
+            }),
+            None => first(Slot::Envelope as usize).find_map(|raw| self.nested_envelope(raw)),
+        };
+        let status = first(Slot::Status as usize).find_map(parse_status);
+        if envelope.is_none() && status.is_none() {
+            return Line::Unrecognized;
+        }
+        let time = first(Slot::Time as usize)
+            .find_map(parse_time)
+            .or(prefix_time);
+        let key = first(Slot::Key as usize)
+            .find_map(|r| json::as_text(r).filter(|k| !k.trim().is_empty()))
+            .or_else(|| first(Slot::Authorization as usize).find_map(bearer_token));
+        let method = first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
+        let endpoint = first(Slot::Endpoint as usize).find_map(|r| json::as_str(r).and_then(endpoint_path));
+        Line::Request(Record {
+            time,
+            key,
+            status,
+            method,
+            endpoint,
+            envelope,
+        })
+    }
+
+    /// An envelope held by a field: a nested object, or a string of JSON, with `isSuccess`.
+    fn nested_envelope<'a>(&self, raw: &'a RawValue) -> Option<Envelope<'a>> {
+        let t = raw.get();
+        if t.starts_with('{') {
+            return self.envelope_of(t);
+        }
+        let s = json::as_str(raw)?;
+        if !s.trim_start().starts_with('{') {
+            return None;
+        }
+        let env = self.envelope_of(&s)?;
+        Some(Envelope {
+            is_success: env.is_success,
+            errors: env.errors.into_iter().map(ErrorItem::into_owned).collect(),
+        })
+    }
+
+    fn envelope_of<'a>(&self, json: &'a str) -> Option<Envelope<'a>> {
+        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
+        json::parse_object(&self.envelope, json, &mut caps).ok()?;
+        let is_success = caps[self.envelope.group(ENV_IS_SUCCESS)[0]]?;
+        Some(Envelope {
+            is_success: json::as_bool(is_success),
+            errors: caps[self.envelope.group(ENV_ERRORS)[0]]
+                .map(|e| self.error_items(e))
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The items of an `errors` value: one for an object, one per element of an array.
+    fn error_items<'a>(&self, raw: &'a RawValue) -> Vec<ErrorItem<'a>> {
+        let t = raw.get();
+        if t.starts_with('{') {
+            vec![self.error_item(t)]
+        } else if t.starts_with('[') {
+            match serde_json::from_str::<Vec<&'a RawValue>>(t) {
+                Ok(items) => items
+                    .into_iter()
+                    .map(|i| {
+                        if i.get().starts_with('{') {
+                            self.error_item(i.get())
+                        } else {
+                            ErrorItem::default()
+                        }
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn error_item<'a>(&self, json: &'a str) -> ErrorItem<'a> {
+        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
+        if json::parse_object(&self.error, json, &mut caps).is_err() {
+            return ErrorItem::default();
+        }
+        let text = |g: usize| caps[self.error.group(g)[0]].and_then(json::as_text);
+        ErrorItem {
+            code: text(ERR_CODE),
+            group: text(ERR_GROUP),
+            description: text(ERR_DESCRIPTION),
+            limit_type: text(ERR_LIMIT_TYPE),
+            retry_after: text(ERR_RETRY_AFTER),
+        }
+    }
+}
+
+/// Finds the JSON object on a line: at its start, or after a prefix (an RFC 3339 timestamp
+/// as `kubectl logs --timestamps` writes it, or any other text) at the first `{`.
+fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
+    if text.starts_with('{') {
+        return Some((None, text));
+    }
+    let prefix_time = time::parse_rfc3339_prefix(text.as_bytes())
+        .filter(|&(_, used)| text.as_bytes().get(used).is_some_and(|b| b.is_ascii_whitespace()))
+        .map(|(t, _)| t);
+    let start = text.find('{')?;
+    Some((prefix_time, &text[start..]))
+}
+
+/// An HTTP status from a number or a numeric string, 0 to 999.
+pub fn parse_status(raw: &RawValue) -> Option<u16> {
+    let t = json::as_text(raw)?;
+    let t = t.trim();
+    let v: u64 = match t.parse::<u64>() {
+        Ok(v) => v,
+        Err(_) => {
+            let f: f64 = t.parse().ok()?;
+            if f.fract() != 0.0 || !(0.0..1000.0).contains(&f) {
+                return None;
+            }
+            f as u64
+        }
+    };
+    (v < 1000).then_some(v as u16)
+}
+
+/// A time from an RFC 3339 string, or an epoch number (or numeric string) by magnitude.
+pub fn parse_time(raw: &RawValue) -> Option<i64> {
+    if json::is_number(raw) {
+        return time::parse_epoch_text(raw.get());
+    }
+    let s = json::as_str(raw)?;
+    let s = s.trim();
+    if s.bytes().next().is_some_and(|b| b.is_ascii_digit()) && s.len() > 4 && s.as_bytes()[4] == b'-' {
+        time::parse_rfc3339(s)
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        time::parse_epoch_text(s)
+    } else {
+        None
+    }
+}
+
+/// The token of a `Bearer <token>` value.
+fn bearer_token(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let s = json::as_str(raw)?;
+    let t = s.trim();
+    if t.len() < 7 || !t[..7].eq_ignore_ascii_case("bearer ") {
+        return None;
+    }
+    let token = t[7..].trim();
+    if token.is_empty() {
+        return None;
+    }
+    Some(match s {
+        Cow::Borrowed(b) => {
+            let start = token.as_ptr() as usize - b.as_ptr() as usize;
+            Cow::Borrowed(&b[start..start + token.len()])
+        }
+        Cow::Owned(_) => Cow::Owned(token.to_owned()),
+    })
+}
+
+/// The path of an endpoint: scheme and host dropped from a full URL, query and fragment dropped.
+pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let full = s.as_ref();
+    let mut start = 0;
+    if let Some(i) = full.find("://") {
+        start = full[i + 3..].find('/').map(|j| i + 3 + j).unwrap_or(full.len());
+    }
+    let end = full[start..]
+        .find(['?', '#'])
+        .map(|j| start + j)
+        .unwrap_or(full.len());
+    if start == end {
+        // A bare host means the root path; an empty string means no endpoint.
+        return (start > 0).then_some(Cow::Borrowed("/"));
+    }
+    Some(match s {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[start..end]),
+        Cow::Owned(o) => Cow::Owned(o[start..end].to_owned()),
+    })
+}

@@ -1,0 +1,279 @@
+//! Timestamps: a fast exact RFC 3339 parser for the hot path, epoch numbers by magnitude,
+//! and user-facing bounds (`--since`/`--until`) parsed with jiff.
+//!
+//! Every instant is carried as microseconds since the Unix epoch (UTC) in an `i64`.
+
+/// Microseconds in one day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The calendar date of a day number (inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The UTC day number of an instant.
+pub fn day_of(micros: i64) -> i32 {
+    micros.div_euclid(MICROS_PER_DAY) as i32
+}
+
+/// `YYYY-MM-DD` for a day number.
+pub fn format_day(day: i32) -> String {
+    let (y, m, d) = civil_from_days(day as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+#[inline]
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let s = b.get(at..at + n)?;
+    let mut v = 0u32;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u32;
+    }
+    Some(v)
+}
+
+/// Parses an RFC 3339 timestamp at the start of `b` and returns it with the number of bytes used.
+///
+/// Accepts `T`, `t` or a space between date and time, any number of fractional digits
+/// (kept to the microsecond, truncated), and `Z`, `z`, `±HH:MM` or `±HHMM`. A missing offset
+/// is read as UTC, the way most loggers mean it. A leap second (`:60`) reads as `:59`.
+pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let y = digits(b, 0, 4)? as i64;
+    let mo = digits(b, 5, 2)?;
+    let d = digits(b, 8, 2)?;
+    let h = digits(b, 11, 2)?;
+    let mi = digits(b, 14, 2)?;
+    let s = digits(b, 17, 2)?;
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
+    {
+        return None;
+    }
+    let s = s.min(59);
+    let mut i = 19;
+    let mut frac_us: i64 = 0;
+    if b.get(i) == Some(&b'.') || b.get(i) == Some(&b',') {
+        i += 1;
+        let start = i;
+        let mut scale = 100_000i64;
+        while let Some(&c) = b.get(i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            frac_us += (c - b'0') as i64 * scale;
+            scale /= 10;
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let mut offset_s: i64 = 0;
+    match b.get(i) {
+        Some(b'Z' | b'z') => i += 1,
+        Some(&sign @ (b'+' | b'-')) => {
+            let oh = digits(b, i + 1, 2)?;
+            let (om, used) = if b.get(i + 3) == Some(&b':') {
+                (digits(b, i + 4, 2)?, 6)
+            } else {
+                (digits(b, i + 3, 2)?, 5)
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            offset_s = (oh * 3600 + om * 60) as i64;
+            if sign == b'-' {
+                offset_s = -offset_s;
+            }
+            i += used;
+        }
+        _ => {}
+    }
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset_s;
+    Some((secs * 1_000_000 + frac_us, i))
+}
+
+/// Parses a whole string as an RFC 3339 timestamp (surrounding whitespace allowed).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let t = s.trim();
+    match parse_rfc3339_prefix(t.as_bytes()) {
+        Some((v, used)) if used == t.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// Converts an epoch number to microseconds, choosing the unit by magnitude:
+/// below 1e11 seconds, below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds.
+pub fn epoch_integer_to_micros(v: i128) -> Option<i64> {
+    let a = v.unsigned_abs();
+    let us = if a < 100_000_000_000 {
+        v.checked_mul(1_000_000)?
+    } else if a < 100_000_000_000_000 {
+        v.checked_mul(1_000)?
+    } else if a < 100_000_000_000_000_000 {
+        v
+    } else {
+        v.div_euclid(1_000)
+    };
+    i64::try_from(us).ok()
+}
+
+/// Like [`epoch_integer_to_micros`] for a number with a fraction or an exponent.
+pub fn epoch_float_to_micros(v: f64) -> Option<i64> {
+    if !v.is_finite() {
+        return None;
+    }
+    let a = v.abs();
+    let us = if a < 1e11 {
+        v * 1e6
+    } else if a < 1e14 {
+        v * 1e3
+    } else if a < 1e17 {
+        v
+    } else {
+        v / 1e3
+    };
+    if us.abs() >= 9.2e18 {
+        return None;
+    }
+    Some(us.floor() as i64)
+}
+
+/// Parses a JSON number's text as an epoch timestamp.
+pub fn parse_epoch_text(text: &str) -> Option<i64> {
+    if text.bytes().all(|c| c.is_ascii_digit() || c == b'-') {
+        epoch_integer_to_micros(text.parse::<i128>().ok()?)
+    } else {
+        epoch_float_to_micros(text.parse::<f64>().ok()?)
+    }
+}
+
+/// A `--since`/`--until` bound: an RFC 3339 timestamp, or a date meaning that day's start (UTC).
+/// For an `--until` date the bound is the end of that day, so `--until 2026-11-24` includes it.
+pub fn parse_bound(s: &str, end_of_day: bool) -> Result<i64, String> {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_microsecond());
+    }
+    if let Some(us) = parse_rfc3339(s) {
+        return Ok(us);
+    }
+    match s.parse::<jiff::civil::Date>() {
+        Ok(d) => {
+            let day = days_from_civil(d.year() as i64, d.month() as u32, d.day() as u32);
+            let day = if end_of_day { day + 1 } else { day };
+            Ok(day * MICROS_PER_DAY)
+        }
+        Err(_) => Err(format!(
+            "`{s}` is neither an RFC 3339 timestamp (2026-11-24T10:00:00Z) nor a date (2026-11-24)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jiff_us(s: &str) -> i64 {
+        s.parse::<jiff::Timestamp>().unwrap().as_microsecond()
+    }
+
+    #[test]
+    fn rfc3339_agrees_with_jiff() {
+        for s in [
+            "2026-11-24T10:00:00Z",
+            "2026-11-24T10:00:00.123456789Z",
+            "2026-11-24T10:00:00.5+03:00",
+            "2024-02-29T23:59:59-07:30",
+            "1969-12-31T23:59:59.999999Z",
+            "2000-01-01t00:00:00z",
+            "2026-11-24 10:00:00+00:00",
+        ] {
+            assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_rejects_bad_dates() {
+        for s in ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T10:00Z", "2026-11-24T10:00:00.Z", "2026-11-24X10:00:00Z"] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn missing_offset_is_utc_and_prefix_reports_length() {
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00"), Some(jiff_us("2026-11-24T00:00:00Z")));
+        let line = b"2026-11-24T10:00:00.123456789Z {\"a\":1}";
+        assert_eq!(parse_rfc3339_prefix(line).unwrap().1, 30);
+    }
+
+    #[test]
+    fn epoch_units_by_magnitude() {
+        let s = 1_764_000_000i128;
+        let want = 1_764_000_000_000_000i64;
+        assert_eq!(epoch_integer_to_micros(s), Some(want));
+        assert_eq!(epoch_integer_to_micros(s * 1_000), Some(want));
+        assert_eq!(epoch_integer_to_micros(s * 1_000_000), Some(want));
+        assert_eq!(epoch_integer_to_micros(s * 1_000_000_000), Some(want));
+        assert_eq!(parse_epoch_text("1764000000.25"), Some(want + 250_000));
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for day in [-800_000, -1, 0, 1, 20_000, 20_416, 2_000_000] {
+            let (y, m, d) = civil_from_days(day);
+            assert_eq!(days_from_civil(y, m, d), day);
+        }
+        assert_eq!(format_day(20_416), "2025-11-24");
+        assert_eq!(day_of(-1), -1);
+    }
+
+    #[test]
+    fn bounds() {
+        assert_eq!(parse_bound("2026-11-24", false).unwrap(), jiff_us("2026-11-24T00:00:00Z"));
+        assert_eq!(parse_bound("2026-11-24", true).unwrap(), jiff_us("2026-11-25T00:00:00Z"));
+        assert_eq!(parse_bound("2026-11-24T01:00:00+01:00", true).unwrap(), jiff_us("2026-11-24T00:00:00Z"));
+        assert!(parse_bound("yesterday", false).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Input sources: files, directories (walked), stdin; gzip and zstd found by magic bytes.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+
+/// One stream of log lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    /// The name used in messages and `--rejects`.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_owned(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// Size on disk, when known (for the progress bar).
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Source::Stdin => None,
+            Source::File(p) => fs::metadata(p).ok().map(|m| m.len()),
+        }
+    }
+}
+
+/// Turns the command line's paths into sources: no path or `-` is stdin; directories are
+/// walked recursively in name order, skipping hidden entries and not following directory links.
+/// Paths that cannot be listed come back as errors beside the sources that can be read.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    if paths.is_empty() {
+        sources.push(Source::Stdin);
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            sources.push(Source::Stdin);
+            continue;
+        }
+        match fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut sources, &mut errors),
+            Ok(_) => sources.push(Source::File(p.clone())),
+            Err(source) => errors.push(InputError::Open {
+                path: p.display().to_string(),
+                source,
+            }),
+        }
+    }
+    (sources, errors)
+}
+
+fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(source) => {
+            errors.push(InputError::Dir {
+                path: dir.display().to_string(),
+                source,
+            });
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&path, sources, errors);
+        } else if ft.is_symlink() {
+            // Follow links to files, never links to directories (no loops).
+            match fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => sources.push(Source::File(path)),
+                Err(source) => errors.push(InputError::Open {
+                    path: path.display().to_string(),
+                    source,
+                }),
+            }
+        } else {
+            sources.push(Source::File(path));
+        }
+    }
+}
+
+/// How a stream is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+impl Encoding {
+    /// What the bytes are, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Encoding::Plain => "data",
+            Encoding::Gzip => "decompressed gzip data",
+            Encoding::Zstd => "decompressed zstd data",
+        }
+    }
+
+    fn sniff(head: &[u8]) -> Encoding {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Encoding::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Encoding::Zstd
+        } else {
+            Encoding::Plain
+        }
+    }
+}
+
+/// Opens a raw byte stream (file or stdin).
+pub fn open_raw(source: &Source) -> Result<Box<dyn Read + Send>, InputError> {
+    match source {
+        Source::Stdin => Ok(Box::new(io::stdin())),
+        Source::File(p) => File::open(p)
+            .map(|f| Box::new(f) as Box<dyn Read + Send>)
+            .map_err(|source| InputError::Open {
+                path: p.display().to_string(),
+                source,
+            }),
+    }
+}
+
+/// Wraps a raw stream in the decoder its first bytes call for.
+pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Encoding, Box<dyn Read + Send>)> {
+    // Read the magic bytes whole even from a pipe that delivers them in pieces.
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match raw.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let enc = Encoding::sniff(&head[..n]);
+    let joined = io::Cursor::new(head[..n].to_vec()).chain(raw);
+    let reader: Box<dyn Read + Send> = match enc {
+        Encoding::Plain => Box::new(joined),
+        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(
+            256 * 1024,
+            joined,
+        ))),
+        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+            256 * 1024,
+            joined,
+        ))?),
+    };
+    Ok((enc, reader))
+}

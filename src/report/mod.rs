@@ -1,0 +1,195 @@
+//! Aggregates become report tables: polars DataFrames, sorted and cut, secrets masked.
+//! Every renderer reads these same tables.
+
+use polars::prelude::*;
+
+use crate::agg::{Aggregate, Totals};
+use crate::catalog::Catalog;
+use crate::extract::time::format_day;
+use crate::secret;
+
+/// How tables are cut and shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportOptions {
+    /// Show API keys in full instead of masked.
+    pub show_keys: bool,
+    /// Rows kept in the per-key and per-endpoint tables; `None` keeps all.
+    pub top: Option<usize>,
+}
+
+/// One named table of a report.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Machine name (the JSON member, a CSV file's stem).
+    pub name: &'static str,
+    /// Heading for people.
+    pub title: &'static str,
+    pub df: DataFrame,
+    /// Rows before `--top` cut the table.
+    pub total_rows: usize,
+}
+
+/// A whole-range error report.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub totals: Totals,
+    pub tables: Vec<Table>,
+}
+
+impl Report {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+fn sorted(df: DataFrame, by: &[&str], descending: &[bool]) -> PolarsResult<DataFrame> {
+    df.sort(
+        by.iter().copied(),
+        SortMultipleOptions::default()
+            .with_order_descending_multi(descending.iter().copied())
+            .with_nulls_last(true)
+            .with_maintain_order(true),
+    )
+}
+
+fn table(name: &'static str, title: &'static str, df: DataFrame, top: Option<usize>) -> Table {
+    let total_rows = df.height();
+    let df = match top {
+        Some(n) if n > 0 && n < total_rows => df.head(Some(n)),
+        _ => df,
+    };
+    Table {
+        name,
+        title,
+        df,
+        total_rows,
+    }
+}
+
+fn col<T, P: ?Sized>(name: &str, values: T) -> Column
+where
+    Series: NamedFrom<T, P>,
+{
+    Column::new(name.into(), values)
+}
+
+/// Builds the report tables from an aggregate.
+pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> PolarsResult<Report> {
+    let mut tables = Vec::new();
+
+    // by_code
+    let (mut code, mut group, mut desc, mut expected, mut count, mut catalogued) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for (c, s) in agg.codes.iter() {
+        let entry = c.and_then(|c| catalog.get(c));
+        code.push(c.map(str::to_owned));
+        group.push(match entry {
+            Some(e) => Some(e.group.clone()),
+            None => s.groups.top_by(|n| *n).flatten().map(str::to_owned),
+        });
+        desc.push(match entry {
+            Some(e) => Some(e.description.clone()),
+            None => s.descriptions.top_by(|n| *n).flatten().map(str::to_owned),
+        });
+        expected.push(entry.map(|e| e.status as u32));
+        count.push(s.count);
+        catalogued.push(entry.is_some());
+    }
+    let df = DataFrame::new_infer_height(vec![
+        col("code", code),
+        col("group", group),
+        col("description", desc),
+        col("expected_status", expected),
+        col("count", count),
+        col("catalogued", catalogued),
+    ])?;
+    let df = sorted(df, &["count", "code"], &[true, false])?;
+    tables.push(table("by_code", "Errors by code", df, None));
+
+    // by_group
+    let (mut group, mut count) = (vec![], vec![]);
+    for (g, n) in agg.groups.iter() {
+        group.push(g.map(str::to_owned));
+        count.push(*n);
+    }
+    let df = DataFrame::new_infer_height(vec![col("group", group), col("count", count)])?;
+    let df = sorted(df, &["count", "group"], &[true, false])?;
+    tables.push(table("by_group", "Errors by group", df, None));
+
+    // by_status
+    let (mut status, mut requests, mut errors) = (vec![], vec![], vec![]);
+    for (s, re) in &agg.statuses {
+        status.push(s.map(|s| s as u32));
+        requests.push(re.requests);
+        errors.push(re.errors);
+    }
+    let df = DataFrame::new_infer_height(vec![
+        col("status", status),
+        col("requests", requests),
+        col("errors", errors),
+    ])?;
+    let df = sorted(df, &["status"], &[false])?;
+    tables.push(table("by_status", "Requests by HTTP status", df, None));
+
+    // by_key
+    let (mut key, mut fp, mut requests, mut errors, mut rate) = (vec![], vec![], vec![], vec![], vec![]);
+    for (k, s) in agg.keys.iter() {
+        key.push(k.map(|k| if opts.show_keys { k.to_owned() } else { secret::mask(k) }));
+        fp.push(k.map(secret::fingerprint));
+        requests.push(s.requests);
+        errors.push(s.errors);
+        rate.push(s.rate_limited);
+    }
+    let df = DataFrame::new_infer_height(vec![
+        col("key", key),
+        col("key_fingerprint", fp),
+        col("requests", requests),
+        col("errors", errors),
+        col("rate_limited", rate),
+    ])?;
+    let df = sorted(df, &["errors", "requests", "key_fingerprint"], &[true, true, false])?;
+    tables.push(table("by_key", "Top API keys by errors", df, opts.top));
+
+    // by_day
+    let (mut day, mut requests, mut errors) = (vec![], vec![], vec![]);
+    for (d, re) in &agg.days {
+        day.push(d.map(format_day));
+        requests.push(re.requests);
+        errors.push(re.errors);
+    }
+    let df = DataFrame::new_infer_height(vec![
+        col("day", day),
+        col("requests", requests),
+        col("errors", errors),
+    ])?;
+    let df = sorted(df, &["day"], &[false])?;
+    tables.push(table("by_day", "Requests by day (UTC)", df, None));
+
+    // by_endpoint
+    let (mut method, mut endpoint, mut requests, mut errors) = (vec![], vec![], vec![], vec![]);
+    for (m, eps) in agg.endpoints.iter() {
+        for (e, re) in eps.iter() {
+            method.push(m.map(str::to_owned));
+            endpoint.push(e.map(str::to_owned));
+            requests.push(re.requests);
+            errors.push(re.errors);
+        }
+    }
+    let df = DataFrame::new_infer_height(vec![
+        col("method", method),
+        col("endpoint", endpoint),
+        col("requests", requests),
+        col("errors", errors),
+    ])?;
+    let df = sorted(
+        df,
+        &["errors", "requests", "endpoint", "method"],
+        &[true, true, false, false],
+    )?;
+    tables.push(table("by_endpoint", "Top endpoints by errors", df, opts.top));
+
+    Ok(Report {
+        totals: agg.totals,
+        tables,
+    })
+}
