@@ -16,14 +16,49 @@ pub struct Catalog {
 }
 
 const BUILTIN: &[(&str, u16, &str, &str)] = &[
-    ("AUTH_001", 401, "UNAUTHORIZED", "API key not found, invalid or expired"),
-    ("AUTH_002", 401, "UNAUTHORIZED", "missing Authorization header"),
-    ("AUTH_003", 401, "UNAUTHORIZED", "token not in `Bearer <token>` form"),
-    ("AUTH_004", 500, "INTERNAL_ERROR", "authentication service failed"),
-    ("WABA_001", 401, "UNAUTHORIZED", "WhatsApp (WABA) credentials missing or invalid"),
+    (
+        "AUTH_001",
+        401,
+        "UNAUTHORIZED",
+        "API key not found, invalid or expired",
+    ),
+    (
+        "AUTH_002",
+        401,
+        "UNAUTHORIZED",
+        "missing Authorization header",
+    ),
+    (
+        "AUTH_003",
+        401,
+        "UNAUTHORIZED",
+        "token not in `Bearer <token>` form",
+    ),
+    (
+        "AUTH_004",
+        500,
+        "INTERNAL_ERROR",
+        "authentication service failed",
+    ),
+    (
+        "WABA_001",
+        401,
+        "UNAUTHORIZED",
+        "WhatsApp (WABA) credentials missing or invalid",
+    ),
     ("BILL_001", 402, "PAYMENT_REQUIRED", "insufficient balance"),
-    ("BILL_002", 400, "BAD_REQUEST", "no billing account for the key"),
-    ("RATE_001", 429, "TOO_MANY_REQUESTS", "rate limit exceeded; params.retry_after says how long to wait"),
+    (
+        "BILL_002",
+        400,
+        "BAD_REQUEST",
+        "no billing account for the key",
+    ),
+    (
+        "RATE_001",
+        429,
+        "TOO_MANY_REQUESTS",
+        "rate limit exceeded; params.retry_after says how long to wait",
+    ),
 ];
 
 /// The code the API answers when a key is rate limited.

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub enum FieldError {
     #[error("--field `{0}`: expected NAME=PATH[,PATH...], e.g. key=request.auth.key")]
     Syntax(String),
-    #[error("--field: unknown name `{0}` (known: time, key, authorization, status, endpoint, method, envelope)")]
+    #[error(
+        "--field: unknown name `{0}` (known: time, key, authorization, status, endpoint, method, envelope)"
+    )]
     UnknownSlot(String),
     #[error("--field: more than {0} field paths in all")]
     TooMany(usize),

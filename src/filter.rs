@@ -18,7 +18,10 @@ pub struct Filter {
 
 impl Filter {
     pub fn is_empty(&self) -> bool {
-        self.since.is_none() && self.until.is_none() && self.keys.is_empty() && self.codes.is_empty()
+        self.since.is_none()
+            && self.until.is_none()
+            && self.keys.is_empty()
+            && self.codes.is_empty()
     }
 
     /// Whether the report counts this request. A time bound drops requests without a time.
@@ -30,7 +33,9 @@ impl Filter {
             }
         }
         if !self.keys.is_empty() {
-            let Some(k) = rec.key.as_deref() else { return false };
+            let Some(k) = rec.key.as_deref() else {
+                return false;
+            };
             if !self.keys.iter().any(|want| want == k) {
                 let fp = secret::fingerprint(k);
                 if !self.keys.iter().any(|want| *want == fp) {

@@ -42,7 +42,16 @@ mod tests {
 }
 
 /// Field names whose string values are treated as secrets in raw text.
-const SECRET_FIELDS: &[&str] = &["api_key", "apiKey", "key_id", "key", "client_id", "token", "authorization", "Authorization"];
+const SECRET_FIELDS: &[&str] = &[
+    "api_key",
+    "apiKey",
+    "key_id",
+    "key",
+    "client_id",
+    "token",
+    "authorization",
+    "Authorization",
+];
 
 /// Masks what looks like a secret in raw text (a rejected line): `Bearer <token>` values
 /// and the string values of key-like JSON fields.
@@ -94,7 +103,10 @@ pub fn redact(text: &str) -> String {
         }
         out.push_str(&text[at..s]);
         let value = &text[s..e];
-        match value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+        match value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+        {
             Some(tok) => {
                 out.push_str(&value[..value.len() - tok.len()]);
                 out.push_str(&mask(tok));

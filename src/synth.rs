@@ -96,16 +96,76 @@ struct Failure {
 }
 
 const FAILURES: &[Failure] = &[
-    Failure { code: Some("AUTH_001"), status: 401, group: "UNAUTHORIZED", description: "API key not found, invalid or expired", weight: 25 },
-    Failure { code: Some("AUTH_002"), status: 401, group: "UNAUTHORIZED", description: "Authorization header is missing", weight: 10 },
-    Failure { code: Some("AUTH_003"), status: 401, group: "UNAUTHORIZED", description: "Token must be in Bearer <token> form", weight: 5 },
-    Failure { code: Some("AUTH_004"), status: 500, group: "INTERNAL_ERROR", description: "Authentication service failed", weight: 5 },
-    Failure { code: Some("WABA_001"), status: 401, group: "UNAUTHORIZED", description: "WABA credentials missing or invalid", weight: 10 },
-    Failure { code: Some("BILL_001"), status: 402, group: "PAYMENT_REQUIRED", description: "Insufficient balance", weight: 15 },
-    Failure { code: Some("BILL_002"), status: 400, group: "BAD_REQUEST", description: "No billing account for this key", weight: 5 },
-    Failure { code: Some("RATE_001"), status: 429, group: "TOO_MANY_REQUESTS", description: "Rate limit exceeded", weight: 10 },
-    Failure { code: Some("GW_001"), status: 400, group: "VALIDATION", description: "Invalid recipient", weight: 5 },
-    Failure { code: None, status: 500, group: "INTERNAL_ERROR", description: "Upstream timeout", weight: 2 },
+    Failure {
+        code: Some("AUTH_001"),
+        status: 401,
+        group: "UNAUTHORIZED",
+        description: "API key not found, invalid or expired",
+        weight: 25,
+    },
+    Failure {
+        code: Some("AUTH_002"),
+        status: 401,
+        group: "UNAUTHORIZED",
+        description: "Authorization header is missing",
+        weight: 10,
+    },
+    Failure {
+        code: Some("AUTH_003"),
+        status: 401,
+        group: "UNAUTHORIZED",
+        description: "Token must be in Bearer <token> form",
+        weight: 5,
+    },
+    Failure {
+        code: Some("AUTH_004"),
+        status: 500,
+        group: "INTERNAL_ERROR",
+        description: "Authentication service failed",
+        weight: 5,
+    },
+    Failure {
+        code: Some("WABA_001"),
+        status: 401,
+        group: "UNAUTHORIZED",
+        description: "WABA credentials missing or invalid",
+        weight: 10,
+    },
+    Failure {
+        code: Some("BILL_001"),
+        status: 402,
+        group: "PAYMENT_REQUIRED",
+        description: "Insufficient balance",
+        weight: 15,
+    },
+    Failure {
+        code: Some("BILL_002"),
+        status: 400,
+        group: "BAD_REQUEST",
+        description: "No billing account for this key",
+        weight: 5,
+    },
+    Failure {
+        code: Some("RATE_001"),
+        status: 429,
+        group: "TOO_MANY_REQUESTS",
+        description: "Rate limit exceeded",
+        weight: 10,
+    },
+    Failure {
+        code: Some("GW_001"),
+        status: 400,
+        group: "VALIDATION",
+        description: "Invalid recipient",
+        weight: 5,
+    },
+    Failure {
+        code: None,
+        status: 500,
+        group: "INTERNAL_ERROR",
+        description: "Upstream timeout",
+        weight: 2,
+    },
 ];
 
 const ENDPOINTS: &[(&str, &str)] = &[
@@ -174,7 +234,9 @@ impl<W: Write> Writer<'_, W> {
 /// Writes `opts.lines` lines to `out` and returns what they hold.
 pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> io::Result<Summary> {
     let mut rng = Rng(opts.seed);
-    let keys: Vec<String> = (0..opts.keys.max(1)).map(|i| key_for(opts.seed, i)).collect();
+    let keys: Vec<String> = (0..opts.keys.max(1))
+        .map(|i| key_for(opts.seed, i))
+        .collect();
     let hot = (keys.len() / 100).max(1);
     let start = opts.start_day * MICROS_PER_DAY;
     let span = opts.days.max(1) as i64 * MICROS_PER_DAY;
@@ -238,7 +300,8 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> io::Result<Summary>
         let failure = failure.filter(|f| mixed || f.code.is_some());
         let shape = if mixed { rng.below(100) } else { 0 };
         let proxy = mixed && failure.is_none() && rng.unit() < 0.005;
-        let array = mixed && failure.is_some_and(|f| f.code == Some("BILL_001")) && rng.unit() < 0.2;
+        let array =
+            mixed && failure.is_some_and(|f| f.code == Some("BILL_001")) && rng.unit() < 0.2;
         let status = match (failure, proxy) {
             (_, true) => 502,
             (Some(f), _) => f.status,
@@ -276,10 +339,17 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> io::Result<Summary>
         });
         let envelope = match &errors_json {
             Some(e) => format!("{{\"isSuccess\":false,\"errors\":{e}}}"),
-            None => format!("{{\"isSuccess\":true,\"data\":{{\"messageId\":\"wamid.{:012x}\"}}}}", rng.next() >> 16),
+            None => format!(
+                "{{\"isSuccess\":true,\"data\":{{\"messageId\":\"wamid.{:012x}\"}}}}",
+                rng.next() >> 16
+            ),
         };
         let latency = 5 + rng.below(400);
-        let key_json = if no_key { "null".to_owned() } else { format!("\"{key}\"") };
+        let key_json = if no_key {
+            "null".to_owned()
+        } else {
+            format!("\"{key}\"")
+        };
         if shape < 40 || proxy {
             let response = if proxy {
                 "\"<html><body><h1>502 Bad Gateway</h1></body></html>\"".to_owned()
@@ -294,7 +364,9 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> io::Result<Summary>
             let auth = match failure.and_then(|f| f.code) {
                 Some("AUTH_002") => String::new(),
                 Some("AUTH_003") => format!(",\"headers\":{{\"authorization\":\"Token {key}\"}}"),
-                _ => format!(",\"headers\":{{\"user-agent\":\"wa-client/2.1\",\"authorization\":\"Bearer {key}\"}}"),
+                _ => format!(
+                    ",\"headers\":{{\"user-agent\":\"wa-client/2.1\",\"authorization\":\"Bearer {key}\"}}"
+                ),
             };
             let body = &envelope[1..envelope.len() - 1];
             line.push_str(&format!(
@@ -373,12 +445,22 @@ mod tests {
     #[test]
     fn rfc3339_formats_offsets() {
         assert_eq!(rfc3339(0, 3, 0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_500_000, 6, 180), "1970-01-01T03:00:01.500000+03:00");
+        assert_eq!(
+            rfc3339(1_500_000, 6, 180),
+            "1970-01-01T03:00:01.500000+03:00"
+        );
     }
 
     #[test]
     fn same_seed_same_bytes() {
-        let opts = GenOptions { lines: 500, days: 2, keys: 20, seed: 7, start_day: 20_000, shape: Shape::Mixed };
+        let opts = GenOptions {
+            lines: 500,
+            days: 2,
+            keys: 20,
+            seed: 7,
+            start_day: 20_000,
+            shape: Shape::Mixed,
+        };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let sa = generate(&opts, &mut a).unwrap();
         let sb = generate(&opts, &mut b).unwrap();

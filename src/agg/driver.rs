@@ -119,8 +119,13 @@ impl Partial {
                 self.agg.totals.lines += 1;
                 self.agg.totals.malformed += 1;
                 if keep_rejects {
-                    self.rejects
-                        .push((chunk.source, chunk.seq, 0, Malformed::TooLong(*len), head.clone()));
+                    self.rejects.push((
+                        chunk.source,
+                        chunk.seq,
+                        0,
+                        Malformed::TooLong(*len),
+                        head.clone(),
+                    ));
                 }
                 n = 1;
             }
@@ -130,7 +135,12 @@ impl Partial {
 }
 
 /// Reads every source and aggregates the requests the filter accepts.
-pub fn run(sources: &[Source], ex: &Extractor, filter: &Filter, opts: &Options) -> Result<Run, RunError> {
+pub fn run(
+    sources: &[Source],
+    ex: &Extractor,
+    filter: &Filter,
+    opts: &Options,
+) -> Result<Run, RunError> {
     let threads = opts.threads.max(1);
     let workers = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -183,7 +193,10 @@ pub fn run(sources: &[Source], ex: &Extractor, filter: &Filter, opts: &Options) 
                 });
                 summaries[i].bytes = progress.bytes;
                 if let Err(source) = result {
-                    let what = summaries[i].encoding.unwrap_or(input::Encoding::Plain).what();
+                    let what = summaries[i]
+                        .encoding
+                        .unwrap_or(input::Encoding::Plain)
+                        .what();
                     failures.lock().unwrap().push((
                         i,
                         InputError::Read {

@@ -48,7 +48,8 @@ pub struct Totals {
 impl Totals {
     /// True when the buckets account for every line.
     pub fn reconciles(&self) -> bool {
-        self.blank + self.malformed + self.unrecognized + self.filtered + self.requests == self.lines
+        self.blank + self.malformed + self.unrecognized + self.filtered + self.requests
+            == self.lines
             && self.successes + self.errors == self.requests
     }
 }
@@ -193,7 +194,13 @@ impl Aggregate {
         }
     }
 
-    fn add_code(&mut self, code: Option<&str>, group: Option<&str>, desc: Option<&str>, status: Option<u16>) {
+    fn add_code(
+        &mut self,
+        code: Option<&str>,
+        group: Option<&str>,
+        desc: Option<&str>,
+        status: Option<u16>,
+    ) {
         let c = self.codes.entry(code);
         c.count += 1;
         *c.groups.entry(group) += 1;

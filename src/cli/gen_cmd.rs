@@ -40,7 +40,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    let start = parse_bound(&a.start, false).map_err(anyhow::Error::msg).context("--start")?;
+    let start = parse_bound(&a.start, false)
+        .map_err(anyhow::Error::msg)
+        .context("--start")?;
     let opts = GenOptions {
         lines: a.lines,
         days: a.days,
@@ -51,7 +53,10 @@ pub fn run(a: Args) -> Result<i32> {
     };
     let summary = match &a.output {
         Some(p) => {
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
+            let mut w = BufWriter::with_capacity(
+                1 << 20,
+                File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+            );
             generate(&opts, &mut w).with_context(|| format!("cannot write {}", p.display()))?
         }
         None => {

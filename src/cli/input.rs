@@ -16,7 +16,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (e.g. 16M)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 16M)"))?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -24,7 +26,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("`{s}`: unknown unit (use K, M or G)")),
     };
-    n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("`{s}` is out of range"))
+    n.checked_mul(mult)
+        .filter(|&v| v > 0)
+        .ok_or_else(|| format!("`{s}` is out of range"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +95,12 @@ impl InputArgs {
             since: bound(&self.since, false, "--since")?,
             until: bound(&self.until, true, "--until")?,
             keys: self.keys.clone(),
-            codes: self.codes.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+            codes: self
+                .codes
+                .iter()
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect(),
         })
     }
 
@@ -105,7 +114,11 @@ impl InputArgs {
             v.push(("until".into(), s.clone()));
         }
         for k in &self.keys {
-            let shown = if self.show_keys { k.clone() } else { crate::secret::mask(k) };
+            let shown = if self.show_keys {
+                k.clone()
+            } else {
+                crate::secret::mask(k)
+            };
             v.push(("key".into(), shown));
         }
         if !self.codes.is_empty() {
@@ -123,7 +136,11 @@ impl InputArgs {
     }
 
     /// Expands the paths and reads everything, with a progress bar on a terminal.
-    pub fn run(&self, filter: &Filter, collect_rejects: bool) -> Result<(Vec<Source>, Run, Vec<String>)> {
+    pub fn run(
+        &self,
+        filter: &Filter,
+        collect_rejects: bool,
+    ) -> Result<(Vec<Source>, Run, Vec<String>)> {
         let ex = self.extractor()?;
         let (sources, open_errors) = input::expand(&self.paths);
         let progress = (!self.quiet && std::io::stderr().is_terminal()).then(|| {

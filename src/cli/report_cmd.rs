@@ -63,7 +63,8 @@ pub fn run(args: Args) -> Result<i32> {
         show_keys: args.input.show_keys,
         top,
     };
-    let report = report::build(&run.agg, &Catalog::builtin(), &opts).context("building report tables")?;
+    let report =
+        report::build(&run.agg, &Catalog::builtin(), &opts).context("building report tables")?;
     let ctx = Context {
         inputs: run.sources,
         input_errors: problems.clone(),
@@ -78,14 +79,22 @@ pub fn run(args: Args) -> Result<i32> {
         }
     };
     write_stdout(text.as_bytes())?;
-    Ok(if problems.is_empty() { EXIT_OK } else { EXIT_TROUBLE })
+    Ok(if problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_TROUBLE
+    })
 }
 
 fn write_rejects(path: &PathBuf, rejects: &[Reject], show_keys: bool) -> std::io::Result<()> {
     let mut w = BufWriter::new(File::create(path)?);
     for r in rejects {
         let head = String::from_utf8_lossy(&r.head);
-        let head = if show_keys { head.into_owned() } else { secret::redact(&head) };
+        let head = if show_keys {
+            head.into_owned()
+        } else {
+            secret::redact(&head)
+        };
         let row = serde_json::json!({
             "source": r.source,
             "line": r.line,

@@ -119,6 +119,8 @@ pub const MAX_CAPTURES: usize = 48;
 pub(crate) struct Node {
     pub(crate) children: Vec<(Box<str>, usize)>,
     pub(crate) capture: Option<usize>,
+    /// Captures strictly below this node, cleared when its key repeats (the last one wins).
+    pub(crate) below: Vec<usize>,
 }
 
 impl Node {
@@ -175,10 +177,16 @@ impl Plan {
             }
             out.push(caps);
         }
-        Ok(Plan {
-            nodes,
-            groups: out,
-        })
+        // Children are always pushed after their parent, so a reverse pass sees them first.
+        for n in (1..nodes.len()).rev() {
+            let mut below = Vec::new();
+            for &(_, c) in &nodes[n].children {
+                below.extend(nodes[c].capture);
+                below.extend(nodes[c].below.iter().copied());
+            }
+            nodes[n].below = below;
+        }
+        Ok(Plan { nodes, groups: out })
     }
 
     /// Capture indices of group `g`, in priority order.

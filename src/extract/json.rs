@@ -13,7 +13,7 @@ use super::fields::{MAX_CAPTURES, Plan};
 pub type Captures<'a> = [Option<&'a RawValue>; MAX_CAPTURES];
 
 /// Parses `json` (one whole object, surrounding whitespace allowed) and fills `caps`.
-/// When a key repeats, its first occurrence wins.
+/// When a key repeats, its last occurrence wins, as in JavaScript, jq and serde_json's `Value`.
 pub fn parse_object<'a>(
     plan: &Plan,
     json: &'a str,
@@ -62,9 +62,10 @@ impl<'a> Visitor<'a> for ObjectSeed<'_, '_, 'a> {
             let raw: &'a RawValue = map.next_value()?;
             let node = &plan.nodes[child];
             if let Some(c) = node.capture {
-                if self.caps[c].is_none() {
-                    self.caps[c] = Some(raw);
-                }
+                self.caps[c] = Some(raw);
+            }
+            for &c in &node.below {
+                self.caps[c] = None;
             }
             if !node.children.is_empty() && raw.get().starts_with('{') {
                 let mut de = serde_json::Deserializer::from_str(raw.get());

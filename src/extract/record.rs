@@ -131,8 +131,10 @@ fn one(p: &str) -> Vec<Vec<String>> {
 
 impl Extractor {
     pub fn new(fields: &FieldMap, max_line: u64) -> Result<Extractor, FieldError> {
-        let mut groups: Vec<Vec<Vec<String>>> =
-            Slot::ALL.iter().map(|&s| fields.paths(s).to_vec()).collect();
+        let mut groups: Vec<Vec<Vec<String>>> = Slot::ALL
+            .iter()
+            .map(|&s| fields.paths(s).to_vec())
+            .collect();
         groups.push(one("isSuccess"));
         groups.push(one("errors"));
         let envelope = Plan::new(&[one("isSuccess"), one("errors")])?;
@@ -158,7 +160,10 @@ impl Extractor {
 
     /// Classifies one line (without its `\n`; a trailing `\r` is allowed).
     pub fn classify<'a>(&self, line: &'a [u8]) -> Line<'a> {
-        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')) {
+        if line
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+        {
             return Line::Blank;
         }
         if line.len() as u64 > self.max_line {
@@ -197,8 +202,10 @@ impl Extractor {
         let key = first(Slot::Key as usize)
             .find_map(|r| json::as_text(r).filter(|k| !k.trim().is_empty()))
             .or_else(|| first(Slot::Authorization as usize).find_map(bearer_token));
-        let method = first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
-        let endpoint = first(Slot::Endpoint as usize).find_map(|r| json::as_str(r).and_then(endpoint_path));
+        let method =
+            first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
+        let endpoint =
+            first(Slot::Endpoint as usize).find_map(|r| json::as_str(r).and_then(endpoint_path));
         Line::Request(Record {
             time,
             key,
@@ -285,7 +292,11 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
         return Some((None, text));
     }
     let prefix_time = time::parse_rfc3339_prefix(text.as_bytes())
-        .filter(|&(_, used)| text.as_bytes().get(used).is_some_and(|b| b.is_ascii_whitespace()))
+        .filter(|&(_, used)| {
+            text.as_bytes()
+                .get(used)
+                .is_some_and(|b| b.is_ascii_whitespace())
+        })
         .map(|(t, _)| t);
     let start = text.find('{')?;
     Some((prefix_time, &text[start..]))
@@ -315,9 +326,15 @@ pub fn parse_time(raw: &RawValue) -> Option<i64> {
     }
     let s = json::as_str(raw)?;
     let s = s.trim();
-    if s.bytes().next().is_some_and(|b| b.is_ascii_digit()) && s.len() > 4 && s.as_bytes()[4] == b'-' {
+    if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && s.len() > 4
+        && s.as_bytes()[4] == b'-'
+    {
         time::parse_rfc3339(s)
-    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+    } else if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
         time::parse_epoch_text(s)
     } else {
         None
@@ -349,7 +366,10 @@ pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     let full = s.as_ref();
     let mut start = 0;
     if let Some(i) = full.find("://") {
-        start = full[i + 3..].find('/').map(|j| i + 3 + j).unwrap_or(full.len());
+        start = full[i + 3..]
+            .find('/')
+            .map(|j| i + 3 + j)
+            .unwrap_or(full.len());
     }
     let end = full[start..]
         .find(['?', '#'])

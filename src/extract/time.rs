@@ -236,14 +236,24 @@ mod tests {
 
     #[test]
     fn rfc3339_rejects_bad_dates() {
-        for s in ["2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T10:00Z", "2026-11-24T10:00:00.Z", "2026-11-24X10:00:00Z"] {
+        for s in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24T10:00Z",
+            "2026-11-24T10:00:00.Z",
+            "2026-11-24X10:00:00Z",
+        ] {
             assert_eq!(parse_rfc3339(s), None, "{s}");
         }
     }
 
     #[test]
     fn missing_offset_is_utc_and_prefix_reports_length() {
-        assert_eq!(parse_rfc3339("2026-11-24T00:00:00"), Some(jiff_us("2026-11-24T00:00:00Z")));
+        assert_eq!(
+            parse_rfc3339("2026-11-24T00:00:00"),
+            Some(jiff_us("2026-11-24T00:00:00Z"))
+        );
         let line = b"2026-11-24T10:00:00.123456789Z {\"a\":1}";
         assert_eq!(parse_rfc3339_prefix(line).unwrap().1, 30);
     }
@@ -271,9 +281,18 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(parse_bound("2026-11-24", false).unwrap(), jiff_us("2026-11-24T00:00:00Z"));
-        assert_eq!(parse_bound("2026-11-24", true).unwrap(), jiff_us("2026-11-25T00:00:00Z"));
-        assert_eq!(parse_bound("2026-11-24T01:00:00+01:00", true).unwrap(), jiff_us("2026-11-24T00:00:00Z"));
+        assert_eq!(
+            parse_bound("2026-11-24", false).unwrap(),
+            jiff_us("2026-11-24T00:00:00Z")
+        );
+        assert_eq!(
+            parse_bound("2026-11-24", true).unwrap(),
+            jiff_us("2026-11-25T00:00:00Z")
+        );
+        assert_eq!(
+            parse_bound("2026-11-24T01:00:00+01:00", true).unwrap(),
+            jiff_us("2026-11-24T00:00:00Z")
+        );
         assert!(parse_bound("yesterday", false).is_err());
     }
 }

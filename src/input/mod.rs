@@ -153,14 +153,12 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Encoding, Box<dyn Re
     let joined = io::Cursor::new(head[..n].to_vec()).chain(raw);
     let reader: Box<dyn Read + Send> = match enc {
         Encoding::Plain => Box::new(joined),
-        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(
-            256 * 1024,
-            joined,
-        ))),
-        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
-            256 * 1024,
-            joined,
-        ))?),
+        Encoding::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(
+            BufReader::with_capacity(256 * 1024, joined),
+        )),
+        Encoding::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(
+            BufReader::with_capacity(256 * 1024, joined),
+        )?),
     };
     Ok((enc, reader))
 }

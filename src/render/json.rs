@@ -44,9 +44,17 @@ pub fn render(report: &Report, ctx: &Context) -> Value {
     doc.insert("input_errors".into(), json!(ctx.input_errors));
     doc.insert(
         "filters".into(),
-        Value::Object(ctx.filters.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+        Value::Object(
+            ctx.filters
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect(),
+        ),
     );
-    doc.insert("totals".into(), serde_json::to_value(report.totals).unwrap_or(Value::Null));
+    doc.insert(
+        "totals".into(),
+        serde_json::to_value(report.totals).unwrap_or(Value::Null),
+    );
     for t in &report.tables {
         doc.insert(t.name.into(), rows(t));
     }

@@ -51,8 +51,7 @@ fn grid(t: &Table) -> Grid {
     g.set_header(t.df.columns().iter().map(|c| c.name().to_string()));
     for i in 0..t.df.height() {
         g.add_row(
-            t.df
-                .columns()
+            t.df.columns()
                 .iter()
                 .map(|c| c.get(i).map(|v| cell(&v)).unwrap_or_default()),
         );
@@ -85,12 +84,32 @@ pub fn render(report: &Report, ctx: &Context) -> String {
     let rows = [
         ("blank", t.blank, String::new()),
         ("malformed", t.malformed, String::new()),
-        ("unrecognized", t.unrecognized, "valid JSON, no envelope or status".into()),
-        ("filtered", t.filtered, "requests outside the filters".into()),
+        (
+            "unrecognized",
+            t.unrecognized,
+            "valid JSON, no envelope or status".into(),
+        ),
+        (
+            "filtered",
+            t.filtered,
+            "requests outside the filters".into(),
+        ),
         ("requests", t.requests, String::new()),
         ("  successes", t.successes, String::new()),
-        ("  errors", t.errors, format!("error rate {}", percent(t.errors, t.requests))),
-        ("lines", t.lines, if t.reconciles() { "adds up".into() } else { "DOES NOT ADD UP".into() }),
+        (
+            "  errors",
+            t.errors,
+            format!("error rate {}", percent(t.errors, t.requests)),
+        ),
+        (
+            "lines",
+            t.lines,
+            if t.reconciles() {
+                "adds up".into()
+            } else {
+                "DOES NOT ADD UP".into()
+            },
+        ),
     ];
     let width = thousands(t.lines).len().max(5);
     for (name, n, note) in rows {
@@ -114,7 +133,10 @@ pub fn render(report: &Report, ctx: &Context) -> String {
         }
     }
     if !ctx.input_errors.is_empty() {
-        let _ = writeln!(out, "\nInput problems (the rest of the input is reported above)");
+        let _ = writeln!(
+            out,
+            "\nInput problems (the rest of the input is reported above)"
+        );
         for e in &ctx.input_errors {
             let _ = writeln!(out, "  {e}");
         }

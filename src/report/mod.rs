@@ -132,9 +132,16 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
     tables.push(table("by_status", "Requests by HTTP status", df, None));
 
     // by_key
-    let (mut key, mut fp, mut requests, mut errors, mut rate) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut key, mut fp, mut requests, mut errors, mut rate) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for (k, s) in agg.keys.iter() {
-        key.push(k.map(|k| if opts.show_keys { k.to_owned() } else { secret::mask(k) }));
+        key.push(k.map(|k| {
+            if opts.show_keys {
+                k.to_owned()
+            } else {
+                secret::mask(k)
+            }
+        }));
         fp.push(k.map(secret::fingerprint));
         requests.push(s.requests);
         errors.push(s.errors);
@@ -147,7 +154,11 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
         col("errors", errors),
         col("rate_limited", rate),
     ])?;
-    let df = sorted(df, &["errors", "requests", "key_fingerprint"], &[true, true, false])?;
+    let df = sorted(
+        df,
+        &["errors", "requests", "key_fingerprint"],
+        &[true, true, false],
+    )?;
     tables.push(table("by_key", "Top API keys by errors", df, opts.top));
 
     // by_day
@@ -186,7 +197,12 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
         &["errors", "requests", "endpoint", "method"],
         &[true, true, false, false],
     )?;
-    tables.push(table("by_endpoint", "Top endpoints by errors", df, opts.top));
+    tables.push(table(
+        "by_endpoint",
+        "Top endpoints by errors",
+        df,
+        opts.top,
+    ));
 
     Ok(Report {
         totals: agg.totals,

@@ -117,7 +117,8 @@ pub fn read_chunks<R: Read>(
                     if at_eof || skip_err.is_some() {
                         break;
                     }
-                    (at_eof, skip_err) = fill(&mut r, &mut buf, chunk_size.max(64 * 1024), progress);
+                    (at_eof, skip_err) =
+                        fill(&mut r, &mut buf, chunk_size.max(64 * 1024), progress);
                 }
                 if !send(Piece::Oversized { head, len }, &mut seq) {
                     return Ok(());
@@ -152,7 +153,12 @@ pub fn read_chunks<R: Read>(
 }
 
 /// Reads into `buf` until it holds `target` bytes or the stream ends.
-fn fill<R: Read>(r: &mut R, buf: &mut Vec<u8>, target: usize, progress: &mut Progress) -> (bool, Option<io::Error>) {
+fn fill<R: Read>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    target: usize,
+    progress: &mut Progress,
+) -> (bool, Option<io::Error>) {
     while buf.len() < target {
         let old = buf.len();
         buf.resize(target, 0);
@@ -210,7 +216,9 @@ mod tests {
         let mut v = Vec::new();
         for p in pieces {
             match p {
-                Piece::Lines(d) => v.extend(lines(d).map(|l| String::from_utf8_lossy(l).into_owned())),
+                Piece::Lines(d) => {
+                    v.extend(lines(d).map(|l| String::from_utf8_lossy(l).into_owned()))
+                }
                 Piece::Oversized { len, .. } => v.push(format!("<{len}>")),
             }
         }
@@ -222,7 +230,11 @@ mod tests {
         let input = b"a\nbb\r\n\nccc\ndddd";
         for size in 1..20 {
             let p = chunks(input, size, 100);
-            assert_eq!(all_lines(&p), ["a", "bb\r", "", "ccc", "dddd"], "chunk size {size}");
+            assert_eq!(
+                all_lines(&p),
+                ["a", "bb\r", "", "ccc", "dddd"],
+                "chunk size {size}"
+            );
         }
     }
 
@@ -231,7 +243,11 @@ mod tests {
         let input = b"ok\n0123456789abcdef\nok2\n0123456789";
         for size in 1..8 {
             let p = chunks(input, size, 8);
-            assert_eq!(all_lines(&p), ["ok", "<16>", "ok2", "<10>"], "chunk size {size}");
+            assert_eq!(
+                all_lines(&p),
+                ["ok", "<16>", "ok2", "<10>"],
+                "chunk size {size}"
+            );
         }
     }
 }

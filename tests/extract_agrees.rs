@@ -1,0 +1,695 @@
+//! Property test: the borrowed extractor (which captures raw values and skips the rest) gives
+//! the same record as a plain, obviously-correct lookup over a fully parsed `serde_json::Value`,
+//! on generated lines with escapes, odd whitespace, any key order, prefixes and corruption.
+
+use std::borrow::Cow;
+
+use errlens::extract::record::endpoint_path;
+use errlens::extract::time::{epoch_float_to_micros, epoch_integer_to_micros};
+use errlens::extract::{Envelope, ErrorItem, Extractor, FieldMap, Line, Record};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// A JSON value to write out in many textual forms.
+#[derive(Clone, Debug)]
+enum J {
+    Null,
+    Bool(bool),
+    Num(&'static str),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+/// How to write it: whitespace and escapes chosen from a seed.
+struct Style(u64);
+
+impl Style {
+    fn pick(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+    fn ws(&mut self, out: &mut String) {
+        match self.pick(6) {
+            0 => out.push(' '),
+            1 => out.push_str(" \t "),
+            _ => {}
+        }
+    }
+    fn string(&mut self, s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                '/' if self.pick(2) == 0 => out.push_str("\\/"),
+                c if self.pick(5) == 0 => {
+                    let mut buf = [0u16; 2];
+                    for u in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{:04X}", u));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    fn write(&mut self, j: &J, out: &mut String) {
+        match j {
+            J::Null => out.push_str("null"),
+            J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            J::Num(n) => out.push_str(n),
+            J::Str(s) => self.string(s, out),
+            J::Arr(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.ws(out);
+                    self.write(v, out);
+                    self.ws(out);
+                }
+                out.push(']');
+            }
+            J::Obj(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    self.ws(out);
+                    self.string(k, out);
+                    self.ws(out);
+                    out.push(':');
+                    self.ws(out);
+                    self.write(v, out);
+                    self.ws(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+const NAMES: &[&str] = &[
+    "ts",
+    "timestamp",
+    "time",
+    "@timestamp",
+    "date",
+    "api_key",
+    "apiKey",
+    "key_id",
+    "key",
+    "client_id",
+    "headers",
+    "authorization",
+    "Authorization",
+    "status",
+    "status_code",
+    "statusCode",
+    "http_status",
+    "path",
+    "route",
+    "endpoint",
+    "url",
+    "method",
+    "response",
+    "body",
+    "response_body",
+    "responseBody",
+    "resp",
+    "isSuccess",
+    "errors",
+    "code",
+    "group",
+    "description",
+    "params",
+    "limit_type",
+    "retry_after",
+    "data",
+    "level",
+    "msg",
+];
+
+const STRINGS: &[&str] = &[
+    "RATE_001",
+    "AUTH_001",
+    "GW_001",
+    "Bearer abc123",
+    "bearer  tok-9 ",
+    "Token x",
+    "Bearer ",
+    "2026-11-24T10:00:00Z",
+    "2026-11-24T10:00:00.123456789+03:00",
+    "2026-11-24 23:59:59",
+    "2026-02-30T00:00:00Z",
+    "1764000000",
+    "1764000000123",
+    "/v1/messages?x=1",
+    "https://h.example/v1/a#frag",
+    "https://h.example",
+    "true",
+    "false",
+    "429",
+    " 502 ",
+    "",
+    "  ",
+    "POST",
+    "wk_live_0123456789abcdef",
+    "héllo ✓",
+    "a\"b\\c/d",
+    "1 seconds",
+    "sec",
+    "{\"isSuccess\":false,\"errors\":{\"code\":\"X_1\",\"group\":\"G\"}}",
+    "{\"isSuccess\":true}",
+    " {\"isSuccess\":\"false\",\"errors\":[{\"code\":\"RATE_001\"},3]}",
+    "<html>502</html>",
+    "{\"other\":1}",
+];
+
+const NUMBERS: &[&str] = &[
+    "200",
+    "429",
+    "502",
+    "0",
+    "999",
+    "1000",
+    "-3",
+    "429.0",
+    "429.5",
+    "1764000000",
+    "1764000000123",
+    "1764000000123456",
+    "1764000000123456789",
+    "1.7640000005e9",
+    "12345",
+    "1e2",
+];
+
+fn leaf() -> impl Strategy<Value = J> {
+    prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        prop::sample::select(NUMBERS).prop_map(J::Num),
+        prop::sample::select(STRINGS).prop_map(|s| J::Str(s.to_owned())),
+        "[a-zA-Z0-9 _\\-:.{}\"\\\\é]{0,12}".prop_map(J::Str),
+    ]
+}
+
+fn value() -> impl Strategy<Value = J> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(J::Arr),
+            prop::collection::vec((prop::sample::select(NAMES), inner), 0..6)
+                .prop_map(|m| { J::Obj(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()) }),
+        ]
+    })
+}
+
+fn s(v: &str) -> J {
+    J::Str(v.to_owned())
+}
+
+/// An error envelope or a success envelope, as the gateway writes them.
+fn envelope() -> impl Strategy<Value = J> {
+    (
+        any::<bool>(),
+        prop::sample::select(STRINGS),
+        prop::sample::select(STRINGS),
+        0u8..4,
+        leaf(),
+    )
+        .prop_map(|(ok, code, group, shape, odd)| {
+            let item = |code: &str| {
+                J::Obj(vec![
+                    ("code".into(), s(code)),
+                    ("group".into(), s(group)),
+                    (
+                        "params".into(),
+                        J::Obj(vec![
+                            ("limit_type".into(), s("sec")),
+                            ("retry_after".into(), s("1 seconds")),
+                        ]),
+                    ),
+                ])
+            };
+            let errors = match shape {
+                0 => J::Arr(vec![item(code), item("RATE_001"), odd.clone()]),
+                1 => odd.clone(),
+                _ => item(code),
+            };
+            J::Obj(vec![
+                ("isSuccess".into(), J::Bool(ok)),
+                ("errors".into(), errors),
+            ])
+        })
+}
+
+/// A request record with plausible fields, some of them odd.
+fn record() -> impl Strategy<Value = J> {
+    (
+        prop::sample::select(vec!["ts", "timestamp", "time", "@timestamp", "date"]),
+        leaf(),
+        prop::sample::select(vec!["api_key", "apiKey", "key_id", "key", "client_id", "x"]),
+        leaf(),
+        prop::sample::select(vec![
+            "status",
+            "status_code",
+            "statusCode",
+            "http_status",
+            "x",
+        ]),
+        leaf(),
+        prop::sample::select(vec![
+            "response",
+            "body",
+            "response_body",
+            "responseBody",
+            "resp",
+            "isSuccess",
+        ]),
+        envelope(),
+        0u8..3,
+        prop::collection::vec((prop::sample::select(NAMES), value()), 0..3),
+    )
+        .prop_map(|(tn, tv, kn, kv, sn, sv, en, env, how, extra)| {
+            let inline = env.clone();
+            let env = match (en, how) {
+                ("isSuccess", _) => None,
+                (_, 0) => {
+                    let mut text = String::new();
+                    Style(7).write(&env, &mut text);
+                    Some(J::Str(text))
+                }
+                _ => Some(env.clone()),
+            };
+            let mut m = vec![
+                (tn.to_owned(), tv),
+                (kn.to_owned(), kv),
+                (sn.to_owned(), sv),
+            ];
+            match env {
+                Some(e) => m.push((en.to_owned(), e)),
+                None => {
+                    if let J::Obj(members) = inline {
+                        m.extend(members);
+                    }
+                }
+            }
+            m.push((
+                "headers".into(),
+                J::Obj(vec![("authorization".into(), s("Bearer tok_1234"))]),
+            ));
+            m.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
+            m
+        })
+        .prop_shuffle()
+        .prop_map(dedup)
+}
+
+fn dedup(m: Vec<(String, J)>) -> J {
+    let mut seen = std::collections::HashSet::new();
+    J::Obj(
+        m.into_iter()
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .collect(),
+    )
+}
+
+/// A top-level object: a plausible record, or any mix of the known field names.
+fn object() -> impl Strategy<Value = J> {
+    prop_oneof![record(), random_object()]
+}
+
+fn random_object() -> impl Strategy<Value = J> {
+    prop::collection::vec((prop::sample::select(NAMES), value()), 0..10).prop_map(|m| {
+        let mut seen = std::collections::HashSet::new();
+        J::Obj(
+            m.into_iter()
+                .filter(|(k, _)| seen.insert(*k))
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    })
+}
+
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    (
+        object(),
+        any::<u64>(),
+        prop::sample::select(vec![
+            "",
+            "2026-11-24T10:00:00.123456789Z ",
+            "2026-11-24T10:00:00+01:00 stdout F ",
+            "INFO request done: ",
+            "2026-13-01T00:00:00Z ",
+            "\u{feff}",
+            "  ",
+        ]),
+        0u8..20,
+    )
+        .prop_map(|(obj, seed, prefix, damage)| {
+            let mut s = String::from(prefix);
+            Style(seed).write(&obj, &mut s);
+            let mut b = s.into_bytes();
+            match damage {
+                0 => {
+                    let n = b.len() / 2;
+                    b.truncate(n);
+                }
+                1 => b.extend_from_slice(b" trailing"),
+                2 => b.push(b'\r'),
+                3 => b.insert(b.len() / 2, 0xff),
+                4 => b.extend_from_slice(b" \t"),
+                _ => {}
+            }
+            b
+        })
+}
+
+// ---- the reference: a full parse and plain lookups --------------------------------------
+
+fn get<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(v, |v, seg| v.as_object()?.get(seg))
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn ref_time(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => epoch_integer_to_micros(i as i128),
+            None => match n.as_u64() {
+                Some(u) => epoch_integer_to_micros(u as i128),
+                None => epoch_float_to_micros(n.as_f64()?),
+            },
+        },
+        Value::String(s) => {
+            let s = s.trim();
+            if s.len() > 4 && s.as_bytes()[0].is_ascii_digit() && s.as_bytes()[4] == b'-' {
+                ref_rfc3339(s)
+            } else if !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                errlens::extract::time::parse_epoch_text(s)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// RFC 3339 via jiff; no offset means UTC; a space may separate date and time.
+fn ref_rfc3339(s: &str) -> Option<i64> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t.as_microsecond());
+    }
+    let dt: jiff::civil::DateTime = s.replacen(' ', "T", 1).parse().ok()?;
+    Some(
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_microsecond(),
+    )
+}
+
+fn ref_status(v: &Value) -> Option<u16> {
+    let t = text(v)?;
+    let t = t.trim();
+    let n = match t.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => {
+            let f: f64 = t.parse().ok()?;
+            if f.fract() != 0.0 || !(0.0..1000.0).contains(&f) {
+                return None;
+            }
+            f as u64
+        }
+    };
+    (n < 1000).then_some(n as u16)
+}
+
+fn ref_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn ref_item(v: &Value) -> ErrorItem<'static> {
+    let t = |p: &str| get(v, p).and_then(text).map(Cow::Owned);
+    if !v.is_object() {
+        return ErrorItem::default();
+    }
+    ErrorItem {
+        code: t("code"),
+        group: t("group"),
+        description: t("description"),
+        limit_type: t("params.limit_type"),
+        retry_after: t("params.retry_after"),
+    }
+}
+
+fn ref_envelope(obj: &Value) -> Option<Envelope<'static>> {
+    let is_success = obj.as_object()?.get("isSuccess")?;
+    let errors = match obj.get("errors") {
+        Some(e @ Value::Object(_)) => vec![ref_item(e)],
+        Some(Value::Array(a)) => a.iter().map(ref_item).collect(),
+        _ => vec![],
+    };
+    Some(Envelope {
+        is_success: ref_bool(is_success),
+        errors,
+    })
+}
+
+fn ref_classify(line: &[u8]) -> Line<'static> {
+    if line
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+    {
+        return Line::Blank;
+    }
+    let Ok(s) = std::str::from_utf8(line) else {
+        return Line::Malformed(errlens::extract::Malformed::InvalidUtf8);
+    };
+    let s = s.trim_start_matches(['\u{feff}', ' ', '\t']);
+    let prefix_time = if s.starts_with('{') {
+        None
+    } else {
+        s.split_once(|c: char| c.is_ascii_whitespace())
+            .and_then(|(t, _)| if t.len() >= 19 { ref_rfc3339(t) } else { None })
+    };
+    let Some(start) = s.find('{') else {
+        return Line::Malformed(errlens::extract::Malformed::NoObject);
+    };
+    let v: Value = match serde_json::from_str(&s[start..]) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Line::Malformed(errlens::extract::Malformed::Json(String::new())),
+    };
+    let fields = FieldMap::default();
+    let firsts = |slot| {
+        fields
+            .paths(slot)
+            .iter()
+            .filter_map(|p| get(&v, &p.join(".")))
+            .collect::<Vec<_>>()
+    };
+    use errlens::extract::Slot;
+    let envelope = if v.get("isSuccess").is_some() {
+        ref_envelope(&v)
+    } else {
+        firsts(Slot::Envelope).into_iter().find_map(|c| match c {
+            Value::Object(_) => ref_envelope(c),
+            Value::String(s) => ref_envelope(&serde_json::from_str(s).ok()?),
+            _ => None,
+        })
+    };
+    let status = firsts(Slot::Status).into_iter().find_map(ref_status);
+    if envelope.is_none() && status.is_none() {
+        return Line::Unrecognized;
+    }
+    let key = firsts(Slot::Key)
+        .into_iter()
+        .find_map(|k| text(k).filter(|k| !k.trim().is_empty()))
+        .or_else(|| {
+            firsts(Slot::Authorization).into_iter().find_map(|a| {
+                let a = a.as_str()?.trim();
+                let tok = a.get(..7).filter(|p| p.eq_ignore_ascii_case("bearer "))?;
+                let tok = a[tok.len()..].trim();
+                (!tok.is_empty()).then(|| tok.to_owned())
+            })
+        });
+    Line::Request(Record {
+        time: firsts(Slot::Time)
+            .into_iter()
+            .find_map(ref_time)
+            .or(prefix_time),
+        key: key.map(Cow::Owned),
+        status,
+        method: firsts(Slot::Method).into_iter().find_map(|m| {
+            m.as_str()
+                .filter(|m| !m.is_empty())
+                .map(|m| Cow::Owned(m.to_owned()))
+        }),
+        endpoint: firsts(Slot::Endpoint).into_iter().find_map(|e| {
+            endpoint_path(Cow::Borrowed(e.as_str()?)).map(|c| Cow::Owned(c.into_owned()))
+        }),
+        envelope,
+    })
+}
+
+/// A number's text by value: the extractor keeps a number's literal (`1.7640000005e9`) where
+/// `Value` writes it anew (`1764000000.5`).
+fn num_norm(c: &mut Option<Cow<'_, str>>) {
+    if let Some(t) = c.as_deref() {
+        if t.bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        {
+            if let Ok(f) = t.parse::<f64>() {
+                *c = Some(Cow::Owned(format!("{f}")));
+            }
+        }
+    }
+}
+
+fn normalized(l: &Line<'_>) -> Line<'static> {
+    match l {
+        Line::Request(r) => {
+            let own = |c: &Option<Cow<'_, str>>| c.as_deref().map(|s| Cow::Owned(s.to_owned()));
+            let mut key = own(&r.key);
+            num_norm(&mut key);
+            Line::Request(Record {
+                time: r.time,
+                key,
+                status: r.status,
+                method: own(&r.method),
+                endpoint: own(&r.endpoint),
+                envelope: r.envelope.as_ref().map(|e| Envelope {
+                    is_success: e.is_success,
+                    errors: e
+                        .errors
+                        .iter()
+                        .map(|i| {
+                            let mut i = ErrorItem {
+                                code: own(&i.code),
+                                group: own(&i.group),
+                                description: own(&i.description),
+                                limit_type: own(&i.limit_type),
+                                retry_after: own(&i.retry_after),
+                            };
+                            for f in [
+                                &mut i.code,
+                                &mut i.group,
+                                &mut i.description,
+                                &mut i.limit_type,
+                                &mut i.retry_after,
+                            ] {
+                                num_norm(f);
+                            }
+                            i
+                        })
+                        .collect(),
+                }),
+            })
+        }
+        Line::Malformed(errlens::extract::Malformed::Json(_)) => {
+            Line::Malformed(errlens::extract::Malformed::Json(String::new()))
+        }
+        Line::Malformed(m) => Line::Malformed(m.clone()),
+        Line::Blank => Line::Blank,
+        Line::Unrecognized => Line::Unrecognized,
+    }
+}
+
+/// Compares ignoring the text of JSON error messages and how numbers are spelled.
+fn same(a: &Line<'_>, b: &Line<'_>) -> bool {
+    normalized(a) == normalized(b)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn extractor_agrees_with_full_parse(line in line()) {
+        let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+        let got = ex.classify(&line);
+        let want = ref_classify(&line);
+        prop_assert!(same(&got, &want), "line: {}\n got: {:?}\nwant: {:?}", String::from_utf8_lossy(&line), got, want);
+    }
+}
+
+#[test]
+fn escapes_do_not_fool_the_extractor() {
+    let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+    let line = br#"{ "api\u005fkey" : "k\u0031" , "status":"429", "response" : {"errors":{"code":"RATE\u005f001"} ,"isSuccess" : false}}"#;
+    let Line::Request(r) = ex.classify(line) else {
+        panic!("not a request")
+    };
+    assert_eq!(r.key.as_deref(), Some("k1"));
+    assert_eq!(r.status, Some(429));
+    assert!(r.is_error());
+    assert_eq!(r.error_items()[0].code.as_deref(), Some("RATE_001"));
+}
+
+/// The generator reaches every bucket and the interesting record shapes, so the property
+/// above is tested on more than malformed lines.
+#[test]
+fn generated_lines_cover_every_shape() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+    let mut runner = TestRunner::deterministic();
+    let (
+        mut malformed,
+        mut unrecognized,
+        mut requests,
+        mut errors,
+        mut coded,
+        mut keyed,
+        mut timed,
+    ) = (0, 0, 0, 0, 0, 0, 0);
+    for _ in 0..3000 {
+        let line = line().new_tree(&mut runner).unwrap().current();
+        match ex.classify(&line) {
+            Line::Malformed(_) => malformed += 1,
+            Line::Unrecognized => unrecognized += 1,
+            Line::Request(r) => {
+                requests += 1;
+                errors += r.is_error() as u32;
+                coded += r.error_items().iter().any(|i| i.code.is_some()) as u32;
+                keyed += r.key.is_some() as u32;
+                timed += r.time.is_some() as u32;
+            }
+            Line::Blank => {}
+        }
+    }
+    for (what, n) in [
+        ("malformed", malformed),
+        ("unrecognized", unrecognized),
+        ("requests", requests),
+        ("errors", errors),
+        ("coded errors", coded),
+        ("keyed", keyed),
+        ("timed", timed),
+    ] {
+        assert!(n >= 60, "only {n} {what} lines in 3000");
+    }
+}
