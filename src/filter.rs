@@ -38,7 +38,7 @@ impl Filter {
             };
             if !self.keys.iter().any(|want| want == k) {
                 let fp = secret::fingerprint(k);
-                if !self.keys.iter().any(|want| *want == fp) {
+                if !self.keys.contains(&fp) {
                     return false;
                 }
             }

@@ -88,7 +88,9 @@ pub fn redact(text: &str) -> String {
                 continue;
             }
             let start = i + 1;
-            let end = value_end(text, start);
+            let end = text[start..]
+                .find(['"', '\\'])
+                .map_or(text.len(), |p| start + p);
             if end > start {
                 spans.push((start, end));
             }

@@ -559,14 +559,12 @@ fn ref_classify(line: &[u8]) -> Line<'static> {
 /// A number's text by value: the extractor keeps a number's literal (`1.7640000005e9`) where
 /// `Value` writes it anew (`1764000000.5`).
 fn num_norm(c: &mut Option<Cow<'_, str>>) {
-    if let Some(t) = c.as_deref() {
-        if t.bytes()
+    if let Some(t) = c.as_deref()
+        && t.bytes()
             .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-        {
-            if let Ok(f) = t.parse::<f64>() {
-                *c = Some(Cow::Owned(format!("{f}")));
-            }
-        }
+        && let Ok(f) = t.parse::<f64>()
+    {
+        *c = Some(Cow::Owned(format!("{f}")));
     }
 }
 

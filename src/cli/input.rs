@@ -89,7 +89,7 @@ impl InputArgs {
             v.as_deref()
                 .map(|s| time::parse_bound(s, end).map_err(anyhow::Error::msg))
                 .transpose()
-                .with_context(|| format!("{flag}"))
+                .context(flag.to_owned())
         };
         Ok(Filter {
             since: bound(&self.since, false, "--since")?,
@@ -144,7 +144,7 @@ impl InputArgs {
         let ex = self.extractor()?;
         let (sources, open_errors) = input::expand(&self.paths);
         let progress = (!self.quiet && std::io::stderr().is_terminal()).then(|| {
-            let total: Option<u64> = sources.iter().map(Source::len).sum();
+            let total: Option<u64> = sources.iter().map(Source::size).sum();
             let pb = match total {
                 Some(t) => ProgressBar::new(t),
                 None => ProgressBar::new_spinner(),

@@ -23,7 +23,7 @@ impl Source {
     }
 
     /// Size on disk, when known (for the progress bar).
-    pub fn len(&self) -> Option<u64> {
+    pub fn size(&self) -> Option<u64> {
         match self {
             Source::Stdin => None,
             Source::File(p) => fs::metadata(p).ok().map(|m| m.len()),

@@ -16,7 +16,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -57,10 +57,10 @@ fn grid(t: &Table) -> Grid {
         );
     }
     for (i, c) in t.df.columns().iter().enumerate() {
-        if matches!(c.dtype(), DataType::UInt64 | DataType::UInt32) {
-            if let Some(col) = g.column_mut(i) {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
+        if matches!(c.dtype(), DataType::UInt64 | DataType::UInt32)
+            && let Some(col) = g.column_mut(i)
+        {
+            col.set_cell_alignment(CellAlignment::Right);
         }
     }
     g

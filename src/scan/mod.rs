@@ -74,6 +74,17 @@ pub fn read_chunks<R: Read>(
 ) -> io::Result<()> {
     let chunk_size = chunk_size.max(1);
     let mut seq = 0u32;
+    // The last piece of a stream: a partial line, marked oversized if it is.
+    let tail = |buf: Vec<u8>| {
+        if buf.len() as u64 > max_line {
+            Piece::Oversized {
+                head: buf[..HEAD_BYTES.min(buf.len())].to_vec(),
+                len: buf.len() as u64,
+            }
+        } else {
+            Piece::Lines(buf)
+        }
+    };
     let mut send = |piece: Piece, seq: &mut u32| {
         let ok = emit(Chunk {
             source,
@@ -126,7 +137,7 @@ pub fn read_chunks<R: Read>(
                 scanned = 0;
                 if let Some(e) = skip_err {
                     if !buf.is_empty() {
-                        send(Piece::Lines(buf), &mut seq);
+                        send(tail(buf), &mut seq);
                     }
                     return Err(e);
                 }
@@ -139,13 +150,13 @@ pub fn read_chunks<R: Read>(
         }
         if let Some(e) = err {
             if !buf.is_empty() {
-                send(Piece::Lines(buf), &mut seq);
+                send(tail(buf), &mut seq);
             }
             return Err(e);
         }
         if eof {
             if !buf.is_empty() {
-                send(Piece::Lines(buf), &mut seq);
+                send(tail(buf), &mut seq);
             }
             return Ok(());
         }

@@ -1,0 +1,593 @@
+//! `errlens report` end to end: the real binary on files in temporary directories.
+
+mod util;
+
+use serde_json::{Value, json};
+use util::{Dir, fixture, gzip, report, rows, run, tables, totals, zstd};
+
+const KEY_A: &str = "wk_live_AAAA1111BBBB2222";
+const KEY_C: &str = "wk_live_CCCC3333DDDD4444";
+const KEY_E: &str = "wk_live_EEEE5555FFFF6666";
+
+fn fp(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_record_shape_is_counted() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let (r, code, stderr) = report(&["--show-keys", p.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{stderr}");
+    // lines, blank, malformed, unrecognized, filtered, requests, successes, errors
+    assert_eq!(totals(&r), [14, 2, 2, 1, 0, 9, 2, 7]);
+    assert_eq!(
+        rows(&r, "by_code", &["code", "count", "catalogued", "group"]),
+        vec![
+            vec![
+                json!("RATE_001"),
+                json!(2),
+                json!(true),
+                json!("TOO_MANY_REQUESTS")
+            ],
+            vec![Value::Null, json!(2), json!(false), Value::Null],
+            vec![
+                json!("AUTH_002"),
+                json!(1),
+                json!(true),
+                json!("UNAUTHORIZED")
+            ],
+            vec![
+                json!("BILL_001"),
+                json!(1),
+                json!(true),
+                json!("PAYMENT_REQUIRED")
+            ],
+            vec![
+                json!("BILL_002"),
+                json!(1),
+                json!(true),
+                json!("BAD_REQUEST")
+            ],
+            vec![json!("GW_001"), json!(1), json!(false), json!("VALIDATION")],
+        ]
+    );
+    let gw = &r["by_code"][5];
+    assert_eq!(gw["description"], "invalid recipient");
+    assert_eq!(gw["expected_status"], Value::Null);
+    assert_eq!(r["by_code"][0]["expected_status"], 429);
+    assert_eq!(
+        rows(&r, "by_group", &["group", "count"]),
+        vec![
+            vec![json!("TOO_MANY_REQUESTS"), json!(2)],
+            vec![json!("BAD_REQUEST"), json!(1)],
+            vec![json!("INTERNAL_ERROR"), json!(1)],
+            vec![json!("PAYMENT_REQUIRED"), json!(1)],
+            vec![json!("UNAUTHORIZED"), json!(1)],
+            vec![json!("VALIDATION"), json!(1)],
+            vec![Value::Null, json!(1)],
+        ]
+    );
+    assert_eq!(
+        rows(&r, "by_status", &["status", "requests", "errors"]),
+        [
+            [200, 1, 0],
+            [201, 1, 0],
+            [400, 1, 1],
+            [401, 1, 1],
+            [402, 1, 1],
+            [429, 2, 2],
+            [500, 1, 1],
+            [502, 1, 1]
+        ]
+        .iter()
+        .map(|r| r.iter().map(|n| json!(n)).collect::<Vec<_>>())
+        .collect::<Vec<_>>()
+    );
+    // Ties on errors and requests go by fingerprint.
+    let mut tied = vec![
+        vec![json!(KEY_C), json!(fp(KEY_C)), json!(2), json!(2), json!(0)],
+        vec![json!(KEY_E), json!(fp(KEY_E)), json!(2), json!(2), json!(0)],
+    ];
+    tied.sort_by_key(|r| r[1].as_str().unwrap().to_owned());
+    let mut want = vec![vec![
+        json!(KEY_A),
+        json!(fp(KEY_A)),
+        json!(3),
+        json!(2),
+        json!(2),
+    ]];
+    want.extend(tied);
+    want.push(vec![Value::Null, Value::Null, json!(2), json!(1), json!(0)]);
+    assert_eq!(
+        rows(
+            &r,
+            "by_key",
+            &[
+                "key",
+                "key_fingerprint",
+                "requests",
+                "errors",
+                "rate_limited"
+            ]
+        ),
+        want
+    );
+    assert_eq!(
+        rows(&r, "by_day", &["day", "requests", "errors"]),
+        vec![
+            vec![json!("2026-11-24"), json!(3), json!(2)],
+            vec![json!("2026-11-25"), json!(5), json!(5)],
+            vec![Value::Null, json!(1), json!(0)],
+        ]
+    );
+    assert_eq!(
+        rows(
+            &r,
+            "by_endpoint",
+            &["method", "endpoint", "requests", "errors"]
+        ),
+        vec![
+            vec![json!("POST"), json!("/v1/messages"), json!(6), json!(5)],
+            vec![json!("POST"), json!("/v1/contacts"), json!(1), json!(1)],
+            vec![json!("GET"), json!("/v1/templates"), json!(1), json!(1)],
+            vec![Value::Null, Value::Null, json!(1), json!(0)],
+        ]
+    );
+}
+
+#[test]
+fn crlf_and_missing_final_newline_change_nothing() {
+    let d = Dir::new();
+    let lf = fixture("shapes.log");
+    let crlf: Vec<u8> = String::from_utf8(lf.clone())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    let bare = &lf[..lf.len() - 1];
+    let (want, ..) = report(&[d.write("lf.log", &lf).to_str().unwrap()], None);
+    for (name, bytes) in [("crlf.log", &crlf[..]), ("bare.log", bare)] {
+        let (got, code, _) = report(&[d.write(name, bytes).to_str().unwrap()], None);
+        assert_eq!(code, 0);
+        assert_eq!(tables(got), tables(want.clone()), "{name}");
+    }
+}
+
+#[test]
+fn gzip_multi_member_and_zstd_are_found_by_magic_bytes() {
+    let d = Dir::new();
+    let lf = fixture("shapes.log");
+    let (want, ..) = report(&[d.write("plain.log", &lf).to_str().unwrap()], None);
+    let (a, b) = lf.split_at(lf.len() / 3);
+    for (name, bytes) in [
+        ("one-member.log", gzip(&[&lf])),
+        ("two-members.txt", gzip(&[a, b])),
+        ("frames.data", zstd(&lf)),
+    ] {
+        let (got, code, stderr) = report(&[d.write(name, &bytes).to_str().unwrap()], None);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(tables(got.clone()), tables(want.clone()), "{name}");
+        let enc = got["inputs"][0]["encoding"].as_str().unwrap().to_owned();
+        assert_eq!(
+            enc,
+            if name.ends_with("data") {
+                "zstd"
+            } else {
+                "gzip"
+            }
+        );
+        assert_eq!(got["inputs"][0]["lines"], 14);
+    }
+}
+
+#[test]
+fn stdin_is_read_without_a_path_and_with_dash() {
+    let lf = fixture("shapes.log");
+    let gz = gzip(&[&lf]);
+    for args in [&[][..], &["-"][..]] {
+        let (r, code, _) = report(args, Some(&gz));
+        assert_eq!(code, 0);
+        assert_eq!(totals(&r), [14, 2, 2, 1, 0, 9, 2, 7]);
+        assert_eq!(r["inputs"][0]["name"], "<stdin>");
+    }
+}
+
+#[test]
+fn directories_are_walked_and_hidden_files_skipped() {
+    let d = Dir::new();
+    let lf = fixture("shapes.log");
+    d.write("logs/a.log", &lf);
+    d.write("logs/nested/b.log.gz", &gzip(&[&lf]));
+    d.write("logs/.hidden.log", &lf);
+    d.write("logs/.git/c.log", &lf);
+    let (r, code, _) = report(&[d.path("logs").to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert_eq!(totals(&r)[0], 28);
+    let names: Vec<String> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().replace('\\', "/"))
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names[0].ends_with("logs/a.log") && names[1].ends_with("logs/nested/b.log.gz"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn filters_move_requests_to_filtered() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let p = p.to_str().unwrap();
+    // A day: the 2026-11-24 requests (3); the one request without a time is filtered too.
+    let (r, ..) = report(&["--since", "2026-11-24", "--until", "2026-11-24", p], None);
+    assert_eq!(totals(&r), [14, 2, 2, 1, 6, 3, 1, 2]);
+    assert_eq!(r["filters"]["since"], "2026-11-24");
+    // A timestamp bound: from 12:00 UTC on the 25th.
+    let (r, ..) = report(&["--since", "2026-11-25T15:00:00+03:00", p], None);
+    assert_eq!(totals(&r)[5], 4);
+    // A key, by value or by fingerprint.
+    let (r, ..) = report(&["--key", KEY_A, p], None);
+    assert_eq!(totals(&r), [14, 2, 2, 1, 6, 3, 1, 2]);
+    let (r2, ..) = report(&["--key", &fp(KEY_A), p], None);
+    assert_eq!(totals(&r2), totals(&r));
+    assert!(
+        !serde_json::to_string(&r).unwrap().contains(KEY_A),
+        "the key filter leaks the key"
+    );
+    // Codes, repeated or comma-separated.
+    let (r, ..) = report(&["--code", "RATE_001,GW_001", p], None);
+    assert_eq!(totals(&r), [14, 2, 2, 1, 6, 3, 0, 3]);
+    assert_eq!(
+        rows(&r, "by_code", &["code", "count"]),
+        vec![
+            vec![json!("RATE_001"), json!(2)],
+            vec![json!("BILL_002"), json!(1)],
+            vec![json!("GW_001"), json!(1)]
+        ]
+    );
+}
+
+#[test]
+fn bad_filter_values_are_clear_errors() {
+    let out = run(&["report", "--since", "last tuesday", "-"], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--since") && err.contains("last tuesday"),
+        "{err}"
+    );
+}
+
+#[test]
+fn keys_are_masked_unless_asked() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let p = p.to_str().unwrap();
+    for format in ["table", "json"] {
+        let out = run(&["report", "--format", format, p], None);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for key in [KEY_A, KEY_C, KEY_E] {
+            assert!(!text.contains(key), "{format} shows {key}");
+            assert!(!text.contains(&key[8..]), "{format} shows most of {key}");
+        }
+        assert!(text.contains("wk_l…2222"), "{format}: {text}");
+        assert!(text.contains(&fp(KEY_A)), "{format} lacks the fingerprint");
+        let shown = run(&["report", "--show-keys", "--format", format, p], None);
+        assert!(String::from_utf8_lossy(&shown.stdout).contains(KEY_A));
+    }
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_rest_still_counted() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let missing = d.path("nope.log");
+    let (r, code, stderr) = report(&[missing.to_str().unwrap(), p.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nope.log"), "{stderr}");
+    assert_eq!(totals(&r)[0], 14);
+    assert_eq!(r["input_errors"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn truncated_and_corrupt_streams_keep_what_was_read() {
+    let d = Dir::new();
+    // Varied lines, so that half of a compressed stream holds whole blocks.
+    let log = d.path("gen.log");
+    assert!(
+        run(
+            &["gen", "--lines", "20000", "-o", log.to_str().unwrap()],
+            None
+        )
+        .status
+        .success()
+    );
+    let many = std::fs::read(&log).unwrap();
+    let gz = gzip(&[&many]);
+    let cut = d.write("cut.log.gz", &gz[..gz.len() / 2]);
+    let zs = zstd(&many);
+    let zcut = d.write("cut.log.zst", &zs[..zs.len() / 2]);
+    let mut bad = gzip(&[&many]);
+    let mid = bad.len() / 2;
+    bad[mid..mid + 64].fill(0xAA);
+    let corrupt = d.write("corrupt.log.gz", &bad);
+    for p in [cut, zcut, corrupt] {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let (r, code, stderr) = report(&[p.to_str().unwrap()], None);
+        assert_eq!(code, 2, "{name}");
+        assert!(
+            stderr.contains(&name) && stderr.contains("stopped after"),
+            "{name}: {stderr}"
+        );
+        let lines = totals(&r)[0];
+        assert!(lines > 1000 && lines < 20_000, "{name}: {lines} lines");
+        assert_eq!(r["inputs"][0]["lines"], lines);
+    }
+}
+
+#[test]
+fn report_is_the_same_for_any_chunk_size_and_thread_count() {
+    let d = Dir::new();
+    let log = d.path("gen.log");
+    let out = run(
+        &[
+            "gen",
+            "--lines",
+            "3000",
+            "--days",
+            "3",
+            "--keys",
+            "30",
+            "--seed",
+            "5",
+            "-o",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let log = log.to_str().unwrap();
+    let (want, ..) = report(&["--threads", "1", log], None);
+    totals(&want);
+    for chunk in ["1", "7", "100", "4096", "1M"] {
+        for threads in ["1", "3"] {
+            let (got, ..) = report(&["--threads", threads, "--chunk-bytes", chunk, log], None);
+            assert_eq!(got, want, "chunk {chunk}, threads {threads}");
+        }
+    }
+}
+
+#[test]
+fn gen_output_matches_what_gen_says_it_wrote() {
+    let d = Dir::new();
+    let log = d.path("gen.log");
+    let summary = d.path("summary.json");
+    let out = run(
+        &[
+            "gen",
+            "--lines",
+            "20000",
+            "--days",
+            "4",
+            "--keys",
+            "300",
+            "--seed",
+            "11",
+            "-o",
+            log.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let (r, code, _) = report(&[log.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    for k in [
+        "lines",
+        "blank",
+        "malformed",
+        "unrecognized",
+        "requests",
+        "successes",
+        "errors",
+    ] {
+        assert_eq!(r["totals"][k], s[k], "{k}");
+        assert!(s[k].as_u64().unwrap() > 0, "the generator wrote no {k}");
+    }
+    let mut by_code: Vec<(Value, Value)> = r["by_code"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].clone(), c["count"].clone()))
+        .collect();
+    by_code.sort_by_key(|(c, _)| c.to_string());
+    let mut want: Vec<(Value, Value)> = s["by_code"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["code"].clone(), c["count"].clone()))
+        .collect();
+    want.sort_by_key(|(c, _)| c.to_string());
+    assert_eq!(by_code, want);
+    for row in r["by_day"].as_array().unwrap() {
+        let day = row["day"].as_str().unwrap();
+        assert_eq!(row["requests"], s["by_day"][day]["requests"], "{day}");
+        assert_eq!(row["errors"], s["by_day"][day]["errors"], "{day}");
+    }
+    assert_eq!(r["by_day"].as_array().unwrap().len(), 4);
+    // The keys the generator throttles are the top rate-limited keys.
+    let throttled = s["throttled_keys"].as_array().unwrap();
+    assert_eq!(throttled.len(), 3);
+    for t in throttled {
+        let row = r["by_key"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key_fingerprint"] == t["key_fingerprint"])
+            .expect("throttled key in by_key");
+        assert_eq!(row["rate_limited"], t["rate_limited"]);
+    }
+    let mut rated: Vec<u64> = r["by_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["rate_limited"].as_u64().unwrap())
+        .collect();
+    rated.sort_unstable_by(|a, b| b.cmp(a));
+    let min_throttled = throttled
+        .iter()
+        .map(|t| t["rate_limited"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    assert!(
+        rated[3] < min_throttled,
+        "a key outside the throttled ones is rate limited as often"
+    );
+}
+
+#[test]
+fn rejects_name_file_and_line_and_mask_secrets() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let rej = d.path("rejects.jsonl");
+    let (_, code, _) = report(
+        &["--rejects", rej.to_str().unwrap(), p.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&rej).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["line"], 12);
+    assert_eq!(lines[1]["line"], 13);
+    assert!(lines[0]["source"].as_str().unwrap().ends_with("shapes.log"));
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid JSON")
+    );
+    assert_eq!(lines[1]["reason"], "no JSON object on the line");
+    assert!(!text.contains("wk_live_AAAA1111"), "{text}");
+}
+
+#[test]
+fn long_lines_binary_and_invalid_utf8_are_malformed() {
+    let d = Dir::new();
+    let mut data = Vec::new();
+    data.extend_from_slice(b"{\"status\":200}\n");
+    data.extend(std::iter::repeat_n(b'x', 5000));
+    data.extend_from_slice(
+        b"\n{\"status\":200,\"x\":\"\xff\xfe\"}\n\x00\x01\x02\xff\n{\"status\":500}",
+    );
+    let p = d.write("bad.log", &data);
+    let rej = d.path("rejects.jsonl");
+    let (r, code, _) = report(
+        &[
+            "--max-line-bytes",
+            "1K",
+            "--chunk-bytes",
+            "64",
+            "--rejects",
+            rej.to_str().unwrap(),
+            p.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(totals(&r), [5, 0, 3, 0, 0, 2, 1, 1]);
+    let text = std::fs::read_to_string(&rej).unwrap();
+    let reasons: Vec<(u64, String)> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["line"].as_u64().unwrap(),
+                v["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons[0],
+        (
+            2,
+            "line of 5000 bytes is longer than --max-line-bytes".to_owned()
+        )
+    );
+    assert_eq!(reasons[1], (3, "not valid UTF-8".to_owned()));
+    assert_eq!(reasons[2], (4, "not valid UTF-8".to_owned()));
+}
+
+#[test]
+fn a_closed_pipe_exits_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let d = Dir::new();
+    let log = d.path("gen.log");
+    assert!(
+        run(
+            &[
+                "gen",
+                "--lines",
+                "30000",
+                "--keys",
+                "5000",
+                "-o",
+                log.to_str().unwrap()
+            ],
+            None
+        )
+        .status
+        .success()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_errlens"))
+        .args(["report", "--top", "0", log.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn table_output_reads_well() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let out = run(&["report", p.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "errlens report: 1 input, 14 lines",
+        "adds up",
+        "error rate 77.8%",
+        "Errors by code",
+        "rate limit exceeded",
+        "Requests by day (UTC)",
+        "2026-11-24",
+        "Top endpoints by errors",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}
