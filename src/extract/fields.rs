@@ -117,19 +117,56 @@ pub const MAX_CAPTURES: usize = 48;
 /// A node of the lookup trie: the keys below it, and the capture slot its value fills.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
+    /// Child keys and their nodes, grouped by [`bucket`] once the plan is built.
     pub(crate) children: Vec<(Box<str>, usize)>,
+    /// For each bucket, the range of `children` that falls in it.
+    buckets: Vec<(u8, u8)>,
     pub(crate) capture: Option<usize>,
     /// Captures strictly below this node, cleared when its key repeats (the last one wins).
     pub(crate) below: Vec<usize>,
 }
 
+const BUCKETS: usize = 64;
+
+/// A cheap hash of a key (length, first and last byte): most keys of a log line that the plan
+/// does not name land in an empty bucket and cost one comparison of nothing.
+#[inline]
+fn bucket(key: &[u8]) -> usize {
+    match (key.first(), key.last()) {
+        (Some(&f), Some(&l)) => (key.len() * 7 + f as usize * 3 + l as usize) % BUCKETS,
+        _ => 0,
+    }
+}
+
 impl Node {
     #[inline]
     pub(crate) fn child(&self, key: &str) -> Option<usize> {
-        self.children
+        let (from, to) = match self.buckets.get(bucket(key.as_bytes())) {
+            Some(&(a, b)) => (a as usize, b as usize),
+            None => (0, self.children.len()),
+        };
+        self.children[from..to]
             .iter()
             .find(|(k, _)| &**k == key)
             .map(|&(_, n)| n)
+    }
+
+    /// Groups the children by bucket (when there are few enough to index with `u8`).
+    fn index(&mut self) {
+        if self.children.len() > u8::MAX as usize {
+            return;
+        }
+        self.children.sort_by_key(|(k, _)| bucket(k.as_bytes()));
+        let mut buckets = vec![(0u8, 0u8); BUCKETS];
+        let mut at = 0;
+        for (b, range) in buckets.iter_mut().enumerate() {
+            let start = at;
+            while at < self.children.len() && bucket(self.children[at].0.as_bytes()) == b {
+                at += 1;
+            }
+            *range = (start as u8, at as u8);
+        }
+        self.buckets = buckets;
     }
 }
 
@@ -176,6 +213,9 @@ impl Plan {
                 caps.push(cap);
             }
             out.push(caps);
+        }
+        for n in &mut nodes {
+            n.index();
         }
         // Children are always pushed after their parent, so a reverse pass sees them first.
         for n in (1..nodes.len()).rev() {

@@ -1,5 +1,9 @@
 //! Borrowed JSON walking: parse one object against a [`Plan`], keep the raw text of the
 //! values the plan names, skip everything else without allocating.
+//!
+//! Two walkers do this: [`Serde`], serde_json underneath, the reference that handles any input
+//! and explains what is wrong with invalid JSON; and [`Fast`](super::fast::Fast), a hand-written
+//! scanner for the common case that bails out to [`Serde`] whenever it is not sure.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -9,24 +13,50 @@ use serde_json::value::RawValue;
 
 use super::fields::{MAX_CAPTURES, Plan};
 
-/// Raw values captured from one object, indexed by capture number.
-pub type Captures<'a> = [Option<&'a RawValue>; MAX_CAPTURES];
+/// The raw JSON text of captured values, indexed by capture number.
+pub type Captures<'a> = [Option<&'a str>; MAX_CAPTURES];
 
-/// Parses `json` (one whole object, surrounding whitespace allowed) and fills `caps`.
-/// When a key repeats, its last occurrence wins, as in JavaScript, jq and serde_json's `Value`.
-pub fn parse_object<'a>(
-    plan: &Plan,
-    json: &'a str,
-    caps: &mut Captures<'a>,
-) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    ObjectSeed {
-        plan,
-        node: 0,
-        caps,
+/// Why a walk stopped.
+#[derive(Debug)]
+pub enum WalkError {
+    /// Not valid JSON (or not an object); the message says why.
+    Invalid(String),
+    /// The fast walker met something it leaves to the reference walker.
+    Bail,
+}
+
+/// Walks JSON text, capturing what a plan names.
+pub trait Walker {
+    /// Parses `json` (one whole object, surrounding whitespace allowed) and fills `caps`.
+    /// When a key repeats, its last occurrence wins, as in JavaScript, jq and serde_json's
+    /// `Value`.
+    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError>;
+    /// The raw text of each element of a JSON array.
+    fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError>;
+}
+
+/// The reference walker: serde_json, for any input.
+pub struct Serde;
+
+impl Walker for Serde {
+    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        ObjectSeed {
+            plan,
+            node: 0,
+            caps,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| WalkError::Invalid(e.to_string()))
     }
-    .deserialize(&mut de)?;
-    de.end()
+
+    fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError> {
+        let items: Vec<&'a RawValue> =
+            serde_json::from_str(json).map_err(|e| WalkError::Invalid(e.to_string()))?;
+        out.extend(items.into_iter().map(RawValue::get));
+        Ok(())
+    }
 }
 
 struct ObjectSeed<'p, 'c, 'a> {
@@ -62,7 +92,7 @@ impl<'a> Visitor<'a> for ObjectSeed<'_, '_, 'a> {
             let raw: &'a RawValue = map.next_value()?;
             let node = &plan.nodes[child];
             if let Some(c) = node.capture {
-                self.caps[c] = Some(raw);
+                self.caps[c] = Some(raw.get());
             }
             for &c in &node.below {
                 self.caps[c] = None;
@@ -106,32 +136,31 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 }
 
 /// The text of a JSON string value, borrowed when it has no escapes.
-pub fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let t = raw.get();
-    let inner = t.strip_prefix('"')?.strip_suffix('"')?;
+pub fn as_str(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
     if !inner.contains('\\') {
         return Some(Cow::Borrowed(inner));
     }
-    serde_json::from_str::<String>(t).ok().map(Cow::Owned)
+    serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
 }
 
-/// The kind of a raw JSON value, by its first byte.
-pub fn is_number(raw: &RawValue) -> bool {
-    matches!(raw.get().as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+/// Whether a raw JSON value is a number, by its first byte.
+pub fn is_number(raw: &str) -> bool {
+    matches!(raw.as_bytes().first(), Some(b'-' | b'0'..=b'9'))
 }
 
 /// A string's text, or a number's literal text; `None` for anything else.
-pub fn as_text(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub fn as_text(raw: &str) -> Option<Cow<'_, str>> {
     if is_number(raw) {
-        Some(Cow::Borrowed(raw.get()))
+        Some(Cow::Borrowed(raw))
     } else {
         as_str(raw)
     }
 }
 
 /// A boolean, also written as the string `"true"`/`"false"`.
-pub fn as_bool(raw: &RawValue) -> Option<bool> {
-    match raw.get() {
+pub fn as_bool(raw: &str) -> Option<bool> {
+    match raw {
         "true" | "\"true\"" => Some(true),
         "false" | "\"false\"" => Some(false),
         _ => None,

@@ -1,5 +1,6 @@
 //! Records from lines: field lookup, the borrowed JSON walk, time parsing, classification.
 
+pub mod fast;
 pub mod fields;
 pub mod json;
 pub mod record;

@@ -3,10 +3,9 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use super::fields::{FieldMap, Plan, Slot};
-use super::json::{self, Captures};
+use super::fast::Fast;
+use super::fields::{FieldMap, MAX_CAPTURES, Plan, Slot};
+use super::json::{self, Captures, Serde, WalkError, Walker};
 use super::time;
 use crate::error::FieldError;
 
@@ -160,41 +159,90 @@ impl Extractor {
 
     /// Classifies one line (without its `\n`; a trailing `\r` is allowed).
     pub fn classify<'a>(&self, line: &'a [u8]) -> Line<'a> {
+        self.classify_with(line, true)
+    }
+
+    /// Classifies with the reference walker only (`fast = false`), or the fast walker first.
+    /// The results are the same; this exists to prove it.
+    pub fn classify_with<'a>(&self, line: &'a [u8], fast: bool) -> Line<'a> {
+        match self.prepare(line) {
+            Err(done) => done,
+            Ok((prefix_time, json)) => {
+                if fast && let Ok(line) = self.extract::<Fast>(prefix_time, json) {
+                    return line;
+                }
+                match self.extract::<Serde>(prefix_time, json) {
+                    Ok(line) => line,
+                    Err(_) => unreachable!("the reference walker never bails"),
+                }
+            }
+        }
+    }
+
+    /// The fast walker alone: `None` where it leaves the line to the reference walker.
+    pub fn classify_fast_only<'a>(&self, line: &'a [u8]) -> Option<Line<'a>> {
+        match self.prepare(line) {
+            Err(done) => Some(done),
+            Ok((prefix_time, json)) => self.extract::<Fast>(prefix_time, json).ok(),
+        }
+    }
+
+    /// The checks before any JSON: blank, too long, UTF-8, where the object starts.
+    /// `Err` holds a finished classification, not a failure, so its size does not matter.
+    #[allow(clippy::result_large_err)]
+    fn prepare<'a>(&self, line: &'a [u8]) -> Result<(Option<i64>, &'a str), Line<'a>> {
         if line
             .iter()
             .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
         {
-            return Line::Blank;
+            return Err(Line::Blank);
         }
         if line.len() as u64 > self.max_line {
-            return Line::Malformed(Malformed::TooLong(line.len() as u64));
+            return Err(Line::Malformed(Malformed::TooLong(line.len() as u64)));
         }
         let Ok(text) = std::str::from_utf8(line) else {
-            return Line::Malformed(Malformed::InvalidUtf8);
+            return Err(Line::Malformed(Malformed::InvalidUtf8));
         };
         let text = text.trim_start_matches(['\u{feff}', ' ', '\t']);
-        let (prefix_time, json) = match split_prefix(text) {
-            Some(p) => p,
-            None => return Line::Malformed(Malformed::NoObject),
-        };
-        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
-        if let Err(e) = json::parse_object(&self.record, json, &mut caps) {
-            return Line::Malformed(Malformed::Json(e.to_string()));
+        split_prefix(text).ok_or(Line::Malformed(Malformed::NoObject))
+    }
+
+    /// Extracts the record from a line's JSON text with walker `W`.
+    fn extract<'a, W: Walker>(
+        &self,
+        prefix_time: Option<i64>,
+        json: &'a str,
+    ) -> Result<Line<'a>, WalkError> {
+        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
+        match W::object(&self.record, json, &mut caps) {
+            Ok(()) => {}
+            Err(WalkError::Invalid(e)) => return Ok(Line::Malformed(Malformed::Json(e))),
+            Err(WalkError::Bail) => return Err(WalkError::Bail),
         }
         let first = |g: usize| self.record.group(g).iter().filter_map(|&c| caps[c]);
 
         let envelope = match caps[self.record.group(ROOT_IS_SUCCESS)[0]] {
             Some(is_success) => Some(Envelope {
                 is_success: json::as_bool(is_success),
-                errors: caps[self.record.group(ROOT_ERRORS)[0]]
-                    .map(|e| self.error_items(e))
-                    .unwrap_or_default(),
+                errors: match caps[self.record.group(ROOT_ERRORS)[0]] {
+                    Some(e) => self.error_items::<W>(e)?,
+                    None => Vec::new(),
+                },
             }),
-            None => first(Slot::Envelope as usize).find_map(|raw| self.nested_envelope(raw)),
+            None => {
+                let mut found = None;
+                for raw in first(Slot::Envelope as usize) {
+                    if let Some(env) = self.nested_envelope::<W>(raw)? {
+                        found = Some(env);
+                        break;
+                    }
+                }
+                found
+            }
         };
         let status = first(Slot::Status as usize).find_map(parse_status);
         if envelope.is_none() && status.is_none() {
-            return Line::Unrecognized;
+            return Ok(Line::Unrecognized);
         }
         let time = first(Slot::Time as usize)
             .find_map(parse_time)
@@ -206,82 +254,96 @@ impl Extractor {
             first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
         let endpoint =
             first(Slot::Endpoint as usize).find_map(|r| json::as_str(r).and_then(endpoint_path));
-        Line::Request(Record {
+        Ok(Line::Request(Record {
             time,
             key,
             status,
             method,
             endpoint,
             envelope,
-        })
+        }))
     }
 
     /// An envelope held by a field: a nested object, or a string of JSON, with `isSuccess`.
-    fn nested_envelope<'a>(&self, raw: &'a RawValue) -> Option<Envelope<'a>> {
-        let t = raw.get();
-        if t.starts_with('{') {
-            return self.envelope_of(t);
+    fn nested_envelope<'a, W: Walker>(
+        &self,
+        raw: &'a str,
+    ) -> Result<Option<Envelope<'a>>, WalkError> {
+        if raw.starts_with('{') {
+            return self.envelope_of::<W>(raw);
         }
-        let s = json::as_str(raw)?;
+        let Some(s) = json::as_str(raw) else {
+            return Ok(None);
+        };
         if !s.trim_start().starts_with('{') {
-            return None;
+            return Ok(None);
         }
-        let env = self.envelope_of(&s)?;
-        Some(Envelope {
+        Ok(self.envelope_of::<W>(&s)?.map(|env| Envelope {
             is_success: env.is_success,
             errors: env.errors.into_iter().map(ErrorItem::into_owned).collect(),
-        })
+        }))
     }
 
-    fn envelope_of<'a>(&self, json: &'a str) -> Option<Envelope<'a>> {
-        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
-        json::parse_object(&self.envelope, json, &mut caps).ok()?;
-        let is_success = caps[self.envelope.group(ENV_IS_SUCCESS)[0]]?;
-        Some(Envelope {
+    fn envelope_of<'a, W: Walker>(&self, json: &'a str) -> Result<Option<Envelope<'a>>, WalkError> {
+        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
+        match W::object(&self.envelope, json, &mut caps) {
+            Ok(()) => {}
+            Err(WalkError::Invalid(_)) => return Ok(None),
+            Err(WalkError::Bail) => return Err(WalkError::Bail),
+        }
+        let Some(is_success) = caps[self.envelope.group(ENV_IS_SUCCESS)[0]] else {
+            return Ok(None);
+        };
+        Ok(Some(Envelope {
             is_success: json::as_bool(is_success),
-            errors: caps[self.envelope.group(ENV_ERRORS)[0]]
-                .map(|e| self.error_items(e))
-                .unwrap_or_default(),
-        })
+            errors: match caps[self.envelope.group(ENV_ERRORS)[0]] {
+                Some(e) => self.error_items::<W>(e)?,
+                None => Vec::new(),
+            },
+        }))
     }
 
     /// The items of an `errors` value: one for an object, one per element of an array.
-    fn error_items<'a>(&self, raw: &'a RawValue) -> Vec<ErrorItem<'a>> {
-        let t = raw.get();
-        if t.starts_with('{') {
-            vec![self.error_item(t)]
-        } else if t.starts_with('[') {
-            match serde_json::from_str::<Vec<&'a RawValue>>(t) {
-                Ok(items) => items
-                    .into_iter()
-                    .map(|i| {
-                        if i.get().starts_with('{') {
-                            self.error_item(i.get())
-                        } else {
-                            ErrorItem::default()
-                        }
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            }
-        } else {
-            Vec::new()
+    fn error_items<'a, W: Walker>(&self, raw: &'a str) -> Result<Vec<ErrorItem<'a>>, WalkError> {
+        if raw.starts_with('{') {
+            return Ok(vec![self.error_item::<W>(raw)?]);
         }
+        if !raw.starts_with('[') {
+            return Ok(Vec::new());
+        }
+        let mut items = Vec::new();
+        match W::array(raw, &mut items) {
+            Ok(()) => {}
+            Err(WalkError::Invalid(_)) => return Ok(Vec::new()),
+            Err(WalkError::Bail) => return Err(WalkError::Bail),
+        }
+        items
+            .into_iter()
+            .map(|i| {
+                if i.starts_with('{') {
+                    self.error_item::<W>(i)
+                } else {
+                    Ok(ErrorItem::default())
+                }
+            })
+            .collect()
     }
 
-    fn error_item<'a>(&self, json: &'a str) -> ErrorItem<'a> {
-        let mut caps: Captures<'a> = [None; super::fields::MAX_CAPTURES];
-        if json::parse_object(&self.error, json, &mut caps).is_err() {
-            return ErrorItem::default();
+    fn error_item<'a, W: Walker>(&self, json: &'a str) -> Result<ErrorItem<'a>, WalkError> {
+        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
+        match W::object(&self.error, json, &mut caps) {
+            Ok(()) => {}
+            Err(WalkError::Invalid(_)) => return Ok(ErrorItem::default()),
+            Err(WalkError::Bail) => return Err(WalkError::Bail),
         }
         let text = |g: usize| caps[self.error.group(g)[0]].and_then(json::as_text);
-        ErrorItem {
+        Ok(ErrorItem {
             code: text(ERR_CODE),
             group: text(ERR_GROUP),
             description: text(ERR_DESCRIPTION),
             limit_type: text(ERR_LIMIT_TYPE),
             retry_after: text(ERR_RETRY_AFTER),
-        }
+        })
     }
 }
 
@@ -303,7 +365,7 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
 }
 
 /// An HTTP status from a number or a numeric string, 0 to 999.
-pub fn parse_status(raw: &RawValue) -> Option<u16> {
+pub fn parse_status(raw: &str) -> Option<u16> {
     let t = json::as_text(raw)?;
     let t = t.trim();
     let v: u64 = match t.parse::<u64>() {
@@ -320,9 +382,9 @@ pub fn parse_status(raw: &RawValue) -> Option<u16> {
 }
 
 /// A time from an RFC 3339 string, or an epoch number (or numeric string) by magnitude.
-pub fn parse_time(raw: &RawValue) -> Option<i64> {
+pub fn parse_time(raw: &str) -> Option<i64> {
     if json::is_number(raw) {
-        return time::parse_epoch_text(raw.get());
+        return time::parse_epoch_text(raw);
     }
     let s = json::as_str(raw)?;
     let s = s.trim();
@@ -342,7 +404,7 @@ pub fn parse_time(raw: &RawValue) -> Option<i64> {
 }
 
 /// The token of a `Bearer <token>` value.
-fn bearer_token(raw: &RawValue) -> Option<Cow<'_, str>> {
+fn bearer_token(raw: &str) -> Option<Cow<'_, str>> {
     let s = json::as_str(raw)?;
     let t = s.trim();
     if t.len() < 7 || !t[..7].eq_ignore_ascii_case("bearer ") {

@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::InputError;
 
@@ -11,6 +12,8 @@ use crate::error::InputError;
 pub enum Source {
     Stdin,
     File(PathBuf),
+    /// Bytes already in memory (benchmarks, library callers), with a name for messages.
+    Bytes(String, Arc<[u8]>),
 }
 
 impl Source {
@@ -19,6 +22,7 @@ impl Source {
         match self {
             Source::Stdin => "<stdin>".to_owned(),
             Source::File(p) => p.display().to_string(),
+            Source::Bytes(name, _) => name.clone(),
         }
     }
 
@@ -27,6 +31,7 @@ impl Source {
         match self {
             Source::Stdin => None,
             Source::File(p) => fs::metadata(p).ok().map(|m| m.len()),
+            Source::Bytes(_, b) => Some(b.len() as u64),
         }
     }
 }
@@ -133,6 +138,7 @@ pub fn open_raw(source: &Source) -> Result<Box<dyn Read + Send>, InputError> {
                 path: p.display().to_string(),
                 source,
             }),
+        Source::Bytes(_, b) => Ok(Box::new(io::Cursor::new(Arc::clone(b)))),
     }
 }
 

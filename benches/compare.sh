@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Compares errlens with the tools a user would reach for instead, on the same log, in one run.
+#
+#   benches/compare.sh [--lines N] [--runs R] [--no-jq] [--work DIR]
+#
+# Generates a nested-shape log with `errlens gen` (the shape DuckDB, polars and jq read too),
+# installs the peers (DuckDB and polars from PyPI into a venv; jq and ripgrep from Debian),
+# checks that every peer's numbers equal errlens's, then times each command R times, in
+# alternating order so drift on a shared machine cancels out, and prints the medians of wall
+# time, CPU time and peak RSS with MB/s and the ratio to errlens. Writes benches/RESULTS.md.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+lines=4000000
+runs=5
+jq=1
+work="${TMPDIR:-/tmp}/errlens-compare"
+while (($#)); do
+  case "$1" in
+    --lines) lines="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --no-jq) jq=0; shift ;;
+    --work) work="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$work"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/errlens-target}"
+
+echo "== building errlens (release)" >&2
+(cd "$root" && cargo build --release --quiet)
+errlens="$CARGO_TARGET_DIR/release/errlens"
+
+echo "== installing peers" >&2
+if ! command -v jq >/dev/null || ! command -v rg >/dev/null || ! command -v zstd >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq jq ripgrep zstd gzip >/dev/null
+fi
+if [ ! -x "$work/venv/bin/python" ]; then
+  python3 -m venv "$work/venv"
+fi
+"$work/venv/bin/pip" install -q duckdb polars >/dev/null
+py="$work/venv/bin/python"
+
+log="$work/nested-$lines.ndjson"
+if [ ! -s "$log" ]; then
+  echo "== generating $log" >&2
+  "$errlens" gen --shape nested --lines "$lines" --days 7 --keys 20000 --seed 1 -o "$log"
+fi
+[ -s "$log.gz" ] || gzip -1 -k -c "$log" > "$log.gz"
+[ -s "$log.zst" ] || zstd -q -3 -c "$log" > "$log.zst"
+bytes=$(stat -c %s "$log")
+mb=$(python3 -c "print($bytes / 1e6)")
+
+echo "== checking that every peer agrees" >&2
+"$errlens" report --quiet --show-keys --format json "$log" > "$work/errlens.json"
+"$py" "$here/peers/duckdb_report.py" "$log" > "$work/duckdb.json"
+"$py" "$here/peers/polars_report.py" "$log" > "$work/polars.json"
+peers=("$work/duckdb.json" "$work/polars.json")
+if ((jq)); then
+  jq -n -c -f "$here/peers/report.jq" "$log" > "$work/jq.json"
+  peers+=("$work/jq.json")
+fi
+"$py" "$here/peers/canonical.py" "$work/errlens.json" "${peers[@]}"
+for f in "$log.gz" "$log.zst"; do
+  "$errlens" report --quiet --show-keys --format json "$f" > "$work/errlens-c.json"
+  "$py" "$here/peers/canonical.py" "$work/errlens.json" "$work/errlens-c.json" >/dev/null
+done
+
+# name|command (run with bash -c)
+cmds=(
+  "errlens report|$errlens report --quiet $log > /dev/null"
+  "errlens report --threads 1|$errlens report --quiet --threads 1 $log > /dev/null"
+  "errlens report (gzip)|$errlens report --quiet $log.gz > /dev/null"
+  "gzip -dc > /dev/null|gzip -dc $log.gz > /dev/null"
+  "errlens report (zstd)|$errlens report --quiet $log.zst > /dev/null"
+  "zstd -dc > /dev/null|zstd -dc $log.zst > /dev/null"
+  "cat > /dev/null (read floor)|cat $log > /dev/null"
+  "rg -c isSuccess:false (scan floor)|rg -c '\"isSuccess\":false' $log > /dev/null"
+  "DuckDB read_ndjson|$py $here/peers/duckdb_report.py $log > /dev/null"
+  "polars scan_ndjson streaming|$py $here/peers/polars_report.py $log > /dev/null"
+)
+if ((jq)); then cmds+=("jq 1.6 one pass|jq -n -c -f $here/peers/report.jq $log > /dev/null"); fi
+
+results="$work/times.tsv"
+: > "$results"
+echo "== timing: $runs rounds, alternating order" >&2
+for ((r = 0; r < runs; r++)); do
+  order=$(seq 0 $((${#cmds[@]} - 1)))
+  ((r % 2)) && order=$(echo "$order" | tac)
+  for i in $order; do
+    name="${cmds[$i]%%|*}"
+    cmd="${cmds[$i]#*|}"
+    # jq takes a minute a run: once is enough.
+    if [[ "$name" == jq* ]] && ((r > 0)); then continue; fi
+    /usr/bin/time -f "%e\t%U\t%S\t%M" -o "$work/t" bash -c "$cmd"
+    printf '%s\t%s\n' "$name" "$(cat "$work/t")" >> "$results"
+  done
+done
+
+"$py" - "$results" "$mb" "$lines" "$runs" > "$work/table.md" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, wall, user, sys_, rss = line.rstrip("\n").split("\t")
+    rows.setdefault(name, []).append((float(wall), float(user) + float(sys_), int(rss)))
+mb = float(sys.argv[2])
+base = statistics.median(w for w, _, _ in rows["errlens report"])
+print(f"| tool | wall (median) | CPU | peak RSS | MB/s | wall / errlens |")
+print("|---|---|---|---|---|---|")
+for name, rs in rows.items():
+    wall = statistics.median(r[0] for r in rs)
+    cpu = statistics.median(r[1] for r in rs)
+    rss = statistics.median(r[2] for r in rs) / 1024
+    print(f"| {name} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MiB | {mb / wall:.0f} | {wall / base:.2f} |")
+PY
+cat "$work/table.md"
+{
+  echo "# Benchmark results"
+  echo
+  echo "Latest run of \`benches/compare.sh --lines $lines --runs $runs\`: $(date -u +%Y-%m-%dT%H:%MZ),"
+  echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)."
+  echo "Input: \`errlens gen --shape nested --lines $lines --days 7 --keys 20000 --seed 1\`,"
+  echo "$(python3 -c "print(round($bytes/1e6))") MB; gzip -1 and zstd -3 copies for the compressed rows."
+  echo "Every peer's requests, errors by code, per-key requests/errors/RATE_001 and per-day"
+  echo "requests/errors were checked equal to errlens's before timing. MB/s is of the"
+  echo "uncompressed log. Medians of $runs runs (jq: one run)."
+  echo
+  cat "$work/table.md"
+} > "$here/RESULTS.md"
+echo "wrote $here/RESULTS.md" >&2

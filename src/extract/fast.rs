@@ -1,0 +1,336 @@
+//! The fast walker: a hand-written, validating JSON scanner for the common case.
+//!
+//! It checks the full JSON grammar of the line while capturing the values a plan names, and
+//! gives up ([`WalkError::Bail`]) on anything it does not handle itself: invalid JSON (so the
+//! reference walker can say what is wrong), escapes in object keys, `\u` escapes of surrogates,
+//! control characters, nesting deeper than [`MAX_DEPTH`]. A bail-out costs a second parse of
+//! that line and nothing else, so the result is always the reference walker's.
+
+use super::fields::Plan;
+use super::json::{Captures, WalkError, Walker};
+
+/// Deeper nesting is left to serde_json (whose own limit is 128).
+pub const MAX_DEPTH: u32 = 100;
+
+type R<T> = Result<T, WalkError>;
+
+const BAIL: WalkError = WalkError::Bail;
+
+/// Bytes that end the plain run of a string: quote, backslash, control characters.
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// The fast walker.
+pub struct Fast;
+
+impl Walker for Fast {
+    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> R<()> {
+        let mut s = Scanner {
+            text: json,
+            b: json.as_bytes(),
+            i: 0,
+        };
+        s.ws();
+        if s.peek() != Some(b'{') {
+            return Err(BAIL);
+        }
+        s.object(plan, 0, caps, 1)?;
+        s.ws();
+        if s.i != s.b.len() {
+            return Err(BAIL);
+        }
+        Ok(())
+    }
+
+    fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> R<()> {
+        let mut s = Scanner {
+            text: json,
+            b: json.as_bytes(),
+            i: 0,
+        };
+        s.ws();
+        if s.peek() != Some(b'[') {
+            return Err(BAIL);
+        }
+        s.i += 1;
+        s.ws();
+        if s.peek() == Some(b']') {
+            s.i += 1;
+        } else {
+            loop {
+                s.ws();
+                let start = s.i;
+                s.value(2)?;
+                out.push(&json[start..s.i]);
+                s.ws();
+                match s.next()? {
+                    b',' => continue,
+                    b']' => break,
+                    _ => return Err(BAIL),
+                }
+            }
+        }
+        s.ws();
+        if s.i != s.b.len() {
+            return Err(BAIL);
+        }
+        Ok(())
+    }
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn next(&mut self) -> R<u8> {
+        let c = *self.b.get(self.i).ok_or(BAIL)?;
+        self.i += 1;
+        Ok(c)
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// At a `"`: skips the string and returns its content span and whether it has escapes.
+    #[inline]
+    fn string(&mut self) -> R<(usize, usize, bool)> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let rest = &self.b[self.i..];
+            let n = rest
+                .iter()
+                .position(|&c| STRING_STOP[c as usize])
+                .ok_or(BAIL)?;
+            self.i += n;
+            match self.b[self.i] {
+                b'"' => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Ok((start, end, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return Err(BAIL),
+            }
+        }
+    }
+
+    /// At a `\`: checks one escape sequence.
+    fn escape(&mut self) -> R<()> {
+        match *self.b.get(self.i + 1).ok_or(BAIL)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                self.i += 2;
+                Ok(())
+            }
+            b'u' => {
+                let hex = self.b.get(self.i + 2..self.i + 6).ok_or(BAIL)?;
+                let mut v = 0u32;
+                for &h in hex {
+                    v = v * 16 + (h as char).to_digit(16).ok_or(BAIL)?;
+                }
+                if (0xD800..0xE000).contains(&v) {
+                    return Err(BAIL);
+                }
+                self.i += 6;
+                Ok(())
+            }
+            _ => Err(BAIL),
+        }
+    }
+
+    #[inline]
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A number, by JSON's grammar.
+    fn number(&mut self) -> R<()> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(BAIL),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(BAIL);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(BAIL);
+            }
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> R<()> {
+        if self.b[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            Ok(())
+        } else {
+            Err(BAIL)
+        }
+    }
+
+    /// Skips one value (after whitespace) at nesting `depth`.
+    fn value(&mut self, depth: u32) -> R<()> {
+        match self.peek().ok_or(BAIL)? {
+            b'"' => self.string().map(drop),
+            b'{' => self.skip_object(depth),
+            b'[' => self.skip_array(depth),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    fn skip_object(&mut self, depth: u32) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(BAIL);
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(BAIL);
+            }
+            self.string()?;
+            self.ws();
+            if self.next()? != b':' {
+                return Err(BAIL);
+            }
+            self.ws();
+            self.value(depth + 1)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Ok(()),
+                _ => return Err(BAIL),
+            }
+        }
+    }
+
+    fn skip_array(&mut self, depth: u32) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(BAIL);
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value(depth + 1)?;
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Ok(()),
+                _ => return Err(BAIL),
+            }
+        }
+    }
+
+    /// At a `{`: walks an object at trie node `node`, capturing what the plan names.
+    fn object(&mut self, plan: &Plan, node: usize, caps: &mut Captures<'a>, depth: u32) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(BAIL);
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(BAIL);
+            }
+            let (ks, ke, escaped) = self.string()?;
+            if escaped {
+                return Err(BAIL);
+            }
+            self.ws();
+            if self.next()? != b':' {
+                return Err(BAIL);
+            }
+            self.ws();
+            match plan.nodes[node].child(&self.text[ks..ke]) {
+                None => self.value(depth + 1)?,
+                Some(child) => {
+                    let n = &plan.nodes[child];
+                    let start = self.i;
+                    for &c in &n.below {
+                        caps[c] = None;
+                    }
+                    if !n.children.is_empty() && self.peek() == Some(b'{') {
+                        self.object(plan, child, caps, depth + 1)?;
+                    } else {
+                        self.value(depth + 1)?;
+                    }
+                    if let Some(c) = n.capture {
+                        caps[c] = Some(&self.text[start..self.i]);
+                    }
+                }
+            }
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Ok(()),
+                _ => return Err(BAIL),
+            }
+        }
+    }
+}
