@@ -26,7 +26,7 @@ struct Style(u64, bool);
 
 impl Style {
     fn new(seed: u64) -> Style {
-        Style(seed, seed % 8 == 0)
+        Style(seed, seed.is_multiple_of(8))
     }
 
     fn pick(&mut self, n: u64) -> u64 {
