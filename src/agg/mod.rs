@@ -3,6 +3,7 @@
 
 pub mod driver;
 pub mod keyed;
+pub mod tables;
 
 use std::hash::Hash;
 
@@ -11,6 +12,7 @@ use hashbrown::HashMap;
 use crate::catalog::RATE_LIMIT_CODE;
 use crate::extract::Record;
 pub use keyed::Keyed;
+pub use tables::{ByStatus, Runs};
 
 /// Combines two partial results of the same kind.
 pub trait Merge {
@@ -124,10 +126,10 @@ pub struct Aggregate {
     pub codes: Keyed<CodeStats>,
     /// Error items by group.
     pub groups: Keyed<u64>,
-    pub statuses: HashMap<Option<u16>, ReqErr>,
+    pub statuses: ByStatus<ReqErr>,
     pub keys: Keyed<KeyStats>,
     /// By UTC day number (days since 1970-01-01).
-    pub days: HashMap<Option<i32>, ReqErr>,
+    pub days: Runs<Option<i32>, ReqErr>,
     /// By method, then endpoint path.
     pub endpoints: Keyed<Keyed<ReqErr>>,
 }
@@ -159,10 +161,9 @@ impl Aggregate {
             requests: 1,
             errors: error as u64,
         };
-        self.statuses.entry(rec.status).or_default().merge(re);
+        self.statuses.entry(rec.status).merge(re);
         self.days
             .entry(rec.time.map(crate::extract::time::day_of))
-            .or_default()
             .merge(re);
         self.endpoints
             .entry(rec.method.as_deref())

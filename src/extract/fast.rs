@@ -29,6 +29,33 @@ static STRING_STOP: [bool; 256] = {
     t
 };
 
+/// The first byte at or after `i` that ends a string's plain run: eight bytes at a time
+/// (SWAR: a byte is flagged when it equals `"` or `\\`, or is below 0x20), then one by one.
+#[inline]
+fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let quote = w ^ (ONES * b'"' as u64);
+        let slash = w ^ (ONES * b'\\' as u64);
+        // Only the lowest flagged byte is exact (borrows can flag bytes above it), and the
+        // lowest is the one wanted.
+        let hits = (quote.wrapping_sub(ONES) & !quote
+            | slash.wrapping_sub(ONES) & !slash
+            | w.wrapping_sub(ONES * 0x20) & !w)
+            & HIGH;
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| STRING_STOP[c as usize])
+        .map(|n| i + n)
+}
+
 /// The fast walker.
 pub struct Fast;
 
@@ -124,12 +151,7 @@ impl<'a> Scanner<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let rest = &self.b[self.i..];
-            let n = rest
-                .iter()
-                .position(|&c| STRING_STOP[c as usize])
-                .ok_or(BAIL)?;
-            self.i += n;
+            self.i = string_stop(self.b, self.i).ok_or(BAIL)?;
             match self.b[self.i] {
                 b'"' => {
                     let end = self.i;

@@ -112,7 +112,7 @@ impl FieldMap {
 }
 
 /// Most captures one plan can hold; ample for the defaults plus many overrides.
-pub const MAX_CAPTURES: usize = 48;
+pub const MAX_CAPTURES: usize = 64;
 
 /// A node of the lookup trie: the keys below it, and the capture slot its value fills.
 #[derive(Debug, Default)]
@@ -145,9 +145,14 @@ impl Node {
             Some(&(a, b)) => (a as usize, b as usize),
             None => (0, self.children.len()),
         };
+        // Short keys compare inline; a libc memcmp call costs more than the comparison.
+        let key = key.as_bytes();
         self.children[from..to]
             .iter()
-            .find(|(k, _)| &**k == key)
+            .find(|(k, _)| {
+                let k = k.as_bytes();
+                k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b)
+            })
             .map(|&(_, n)| n)
     }
 
@@ -176,6 +181,7 @@ pub struct Plan {
     pub(crate) nodes: Vec<Node>,
     /// For each group of paths (a slot, or a fixed field), its capture indices in priority order.
     groups: Vec<Vec<usize>>,
+    captures: usize,
 }
 
 impl Plan {
@@ -226,7 +232,16 @@ impl Plan {
             }
             nodes[n].below = below;
         }
-        Ok(Plan { nodes, groups: out })
+        Ok(Plan {
+            nodes,
+            groups: out,
+            captures: next_capture,
+        })
+    }
+
+    /// How many captures a walk against this plan fills.
+    pub fn captures(&self) -> usize {
+        self.captures
     }
 
     /// Capture indices of group `g`, in priority order.

@@ -11,10 +11,11 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::fields::{MAX_CAPTURES, Plan};
+use super::fields::Plan;
 
-/// The raw JSON text of captured values, indexed by capture number.
-pub type Captures<'a> = [Option<&'a str>; MAX_CAPTURES];
+/// The raw JSON text of captured values, indexed by capture number (one per capture of the
+/// plan: see [`Plan::captures`]).
+pub type Captures<'a> = [Option<&'a str>];
 
 /// Why a walk stopped.
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::fast::Fast;
 use super::fields::{FieldMap, MAX_CAPTURES, Plan, Slot};
-use super::json::{self, Captures, Serde, WalkError, Walker};
+use super::json::{self, Serde, WalkError, Walker};
 use super::time;
 use crate::error::FieldError;
 
@@ -105,6 +105,10 @@ pub enum Line<'a> {
 // own envelope fields.
 const ROOT_IS_SUCCESS: usize = Slot::ALL.len();
 const ROOT_ERRORS: usize = ROOT_IS_SUCCESS + 1;
+// `isSuccess` and `errors` inside each envelope field, in the envelope slot's order, so an
+// envelope held as an object is read in the same walk as the record.
+const CAND_IS_SUCCESS: usize = ROOT_ERRORS + 1;
+const CAND_ERRORS: usize = CAND_IS_SUCCESS + 1;
 // Groups of the envelope plan.
 const ENV_IS_SUCCESS: usize = 0;
 const ENV_ERRORS: usize = 1;
@@ -136,6 +140,15 @@ impl Extractor {
             .collect();
         groups.push(one("isSuccess"));
         groups.push(one("errors"));
+        let inside = |leaf: &str| -> Vec<Vec<String>> {
+            fields
+                .paths(Slot::Envelope)
+                .iter()
+                .map(|p| p.iter().cloned().chain([leaf.to_owned()]).collect())
+                .collect()
+        };
+        groups.push(inside("isSuccess"));
+        groups.push(inside("errors"));
         let envelope = Plan::new(&[one("isSuccess"), one("errors")])?;
         let error = Plan::new(&[
             one("code"),
@@ -213,8 +226,8 @@ impl Extractor {
         prefix_time: Option<i64>,
         json: &'a str,
     ) -> Result<Line<'a>, WalkError> {
-        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
-        match W::object(&self.record, json, &mut caps) {
+        let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
+        match W::object(&self.record, json, &mut caps[..self.record.captures()]) {
             Ok(()) => {}
             Err(WalkError::Invalid(e)) => return Ok(Line::Malformed(Malformed::Json(e))),
             Err(WalkError::Bail) => return Err(WalkError::Bail),
@@ -231,7 +244,23 @@ impl Extractor {
             }),
             None => {
                 let mut found = None;
-                for raw in first(Slot::Envelope as usize) {
+                let fields = self.record.group(Slot::Envelope as usize);
+                for (k, &c) in fields.iter().enumerate() {
+                    let Some(raw) = caps[c] else { continue };
+                    if raw.starts_with('{') {
+                        // Read in the record's walk: an object with `isSuccess` is the envelope.
+                        let Some(ok) = caps[self.record.group(CAND_IS_SUCCESS)[k]] else {
+                            continue;
+                        };
+                        found = Some(Envelope {
+                            is_success: json::as_bool(ok),
+                            errors: match caps[self.record.group(CAND_ERRORS)[k]] {
+                                Some(e) => self.error_items::<W>(e)?,
+                                None => Vec::new(),
+                            },
+                        });
+                        break;
+                    }
                     if let Some(env) = self.nested_envelope::<W>(raw)? {
                         found = Some(env);
                         break;
@@ -285,7 +314,7 @@ impl Extractor {
     }
 
     fn envelope_of<'a, W: Walker>(&self, json: &'a str) -> Result<Option<Envelope<'a>>, WalkError> {
-        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
+        let mut caps = [None; 2];
         match W::object(&self.envelope, json, &mut caps) {
             Ok(()) => {}
             Err(WalkError::Invalid(_)) => return Ok(None),
@@ -330,7 +359,7 @@ impl Extractor {
     }
 
     fn error_item<'a, W: Walker>(&self, json: &'a str) -> Result<ErrorItem<'a>, WalkError> {
-        let mut caps: Captures<'a> = [None; MAX_CAPTURES];
+        let mut caps = [None; 5];
         match W::object(&self.error, json, &mut caps) {
             Ok(()) => {}
             Err(WalkError::Invalid(_)) => return Ok(ErrorItem::default()),
@@ -407,7 +436,10 @@ pub fn parse_time(raw: &str) -> Option<i64> {
 fn bearer_token(raw: &str) -> Option<Cow<'_, str>> {
     let s = json::as_str(raw)?;
     let t = s.trim();
-    if t.len() < 7 || !t[..7].eq_ignore_ascii_case("bearer ") {
+    if !t
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+    {
         return None;
     }
     let token = t[7..].trim();

@@ -118,7 +118,7 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
 
     // by_status
     let (mut status, mut requests, mut errors) = (vec![], vec![], vec![]);
-    for (s, re) in &agg.statuses {
+    for (s, re) in agg.statuses.iter() {
         status.push(s.map(|s| s as u32));
         requests.push(re.requests);
         errors.push(re.errors);
@@ -163,7 +163,7 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
 
     // by_day
     let (mut day, mut requests, mut errors) = (vec![], vec![], vec![]);
-    for (d, re) in &agg.days {
+    for (d, re) in agg.days.iter() {
         day.push(d.map(format_day));
         requests.push(re.requests);
         errors.push(re.errors);
