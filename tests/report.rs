@@ -591,3 +591,56 @@ fn table_output_reads_well() {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
 }
+
+#[test]
+fn field_overrides_reach_nested_paths() {
+    let d = Dir::new();
+    let log = concat!(
+        r#"{"at":"2026-11-24T10:00:00Z","request":{"auth":{"key":"k-nested-0001"},"route":"/v1/x"},"http":{"code":429},"out":{"isSuccess":false,"errors":{"code":"RATE_001"}}}"#,
+        "\n",
+        r#"{"at":"2026-11-25T10:00:00Z","request":{"auth":{"key":"k-nested-0002"},"route":"/v1/y"},"http":{"code":"200"},"out":{"isSuccess":true}}"#,
+        "\n"
+    );
+    let p = d.write("custom.log", log.as_bytes());
+    let p = p.to_str().unwrap();
+    // Without overrides nothing is recognized.
+    let (r, ..) = report(&[p], None);
+    assert_eq!(totals(&r), [2, 0, 0, 2, 0, 0, 0, 0]);
+    let (r, code, _) = report(
+        &[
+            "--show-keys",
+            "--field",
+            "key=request.auth.key",
+            "--field",
+            "status=http.code",
+            "--field",
+            "time=at",
+            "--field",
+            "endpoint=request.route",
+            "--field",
+            "envelope=out",
+            p,
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(totals(&r), [2, 0, 0, 0, 0, 2, 1, 1]);
+    assert_eq!(
+        rows(&r, "by_key", &["key", "rate_limited"]),
+        vec![
+            vec![json!("k-nested-0001"), json!(1)],
+            vec![json!("k-nested-0002"), json!(0)]
+        ]
+    );
+    assert_eq!(
+        rows(&r, "by_day", &["day"]),
+        vec![vec![json!("2026-11-24")], vec![json!("2026-11-25")]]
+    );
+    assert_eq!(
+        rows(&r, "by_status", &["status"]),
+        vec![vec![json!(200)], vec![json!(429)]]
+    );
+    let out = run(&["report", "--field", "colour=x", p], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown name `colour`"));
+}

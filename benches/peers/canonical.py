@@ -16,6 +16,8 @@ def from_errlens(doc):
 
 
 def norm(doc):
+    if "totals" in doc:
+        return from_errlens(doc)
     return {
         "requests": doc["requests"],
         "by_code": {("null" if k in (None, "None") else k): v for k, v in doc["by_code"].items()},

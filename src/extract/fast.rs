@@ -12,9 +12,19 @@ use super::json::{Captures, WalkError, Walker};
 /// Deeper nesting is left to serde_json (whose own limit is 128).
 pub const MAX_DEPTH: u32 = 100;
 
-type R<T> = Result<T, WalkError>;
+/// Giving up, as a zero-sized error so results travel in registers.
+#[derive(Debug)]
+struct Bail;
 
-const BAIL: WalkError = WalkError::Bail;
+type R<T> = Result<T, Bail>;
+
+const BAIL: Bail = Bail;
+
+impl From<Bail> for WalkError {
+    fn from(_: Bail) -> WalkError {
+        WalkError::Bail
+    }
+}
 
 /// Bytes that end the plain run of a string: quote, backslash, control characters.
 static STRING_STOP: [bool; 256] = {
@@ -60,7 +70,7 @@ fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
 pub struct Fast;
 
 impl Walker for Fast {
-    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> R<()> {
+    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
         let mut s = Scanner {
             text: json,
             b: json.as_bytes(),
@@ -68,17 +78,17 @@ impl Walker for Fast {
         };
         s.ws();
         if s.peek() != Some(b'{') {
-            return Err(BAIL);
+            return Err(WalkError::Bail);
         }
         s.object(plan, 0, caps, 1)?;
         s.ws();
         if s.i != s.b.len() {
-            return Err(BAIL);
+            return Err(WalkError::Bail);
         }
         Ok(())
     }
 
-    fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> R<()> {
+    fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError> {
         let mut s = Scanner {
             text: json,
             b: json.as_bytes(),
@@ -86,7 +96,7 @@ impl Walker for Fast {
         };
         s.ws();
         if s.peek() != Some(b'[') {
-            return Err(BAIL);
+            return Err(WalkError::Bail);
         }
         s.i += 1;
         s.ws();
@@ -102,13 +112,13 @@ impl Walker for Fast {
                 match s.next()? {
                     b',' => continue,
                     b']' => break,
-                    _ => return Err(BAIL),
+                    _ => return Err(WalkError::Bail),
                 }
             }
         }
         s.ws();
         if s.i != s.b.len() {
-            return Err(BAIL);
+            return Err(WalkError::Bail);
         }
         Ok(())
     }

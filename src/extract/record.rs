@@ -459,7 +459,9 @@ fn bearer_token(raw: &str) -> Option<Cow<'_, str>> {
 pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     let full = s.as_ref();
     let mut start = 0;
-    if let Some(i) = full.find("://") {
+    if !full.starts_with('/')
+        && let Some(i) = full.find("://")
+    {
         start = full[i + 3..]
             .find('/')
             .map(|j| i + 3 + j)
