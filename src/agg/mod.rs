@@ -11,6 +11,7 @@ use hashbrown::HashMap;
 
 use crate::catalog::RATE_LIMIT_CODE;
 use crate::extract::Record;
+use crate::extract::retry::{RetryAfter, parse_retry_after};
 pub use keyed::Keyed;
 pub use tables::{ByStatus, Runs};
 
@@ -118,6 +119,23 @@ impl Merge for CodeStats {
     }
 }
 
+/// One key's RATE_001 responses, kept for the offenders analysis: memory grows with the
+/// number of RATE_001 responses, not with the number of requests.
+#[derive(Clone, Debug, Default)]
+pub struct Throttles {
+    /// (time in µs, or `i64::MIN` when the request had none; retry_after).
+    pub events: Vec<(i64, RetryAfter)>,
+    /// RATE_001 responses by `params.limit_type`.
+    pub limit_types: Keyed<u64>,
+}
+
+impl Merge for Throttles {
+    fn merge(&mut self, o: Throttles) {
+        self.events.extend(o.events);
+        self.limit_types.merge(o.limit_types);
+    }
+}
+
 /// Everything counted over the input.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregate {
@@ -132,6 +150,8 @@ pub struct Aggregate {
     pub days: Runs<Option<i32>, ReqErr>,
     /// By method, then endpoint path.
     pub endpoints: Keyed<Keyed<ReqErr>>,
+    /// RATE_001 responses by API key.
+    pub throttles: Keyed<Throttles>,
 }
 
 impl Merge for Aggregate {
@@ -143,6 +163,7 @@ impl Merge for Aggregate {
         self.keys.merge(o.keys);
         self.days.merge(o.days);
         self.endpoints.merge(o.endpoints);
+        self.throttles.merge(o.throttles);
     }
 }
 
@@ -184,6 +205,17 @@ impl Aggregate {
         if items.is_empty() {
             self.add_code(None, None, None, rec.status);
             return;
+        }
+        if rate_limited > 0 {
+            let t = self.throttles.entry(rec.key.as_deref());
+            for item in items
+                .iter()
+                .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
+            {
+                let retry = parse_retry_after(item.retry_after.as_deref());
+                t.events.push((rec.time.unwrap_or(i64::MIN), retry));
+                *t.limit_types.entry(item.limit_type.as_deref()) += 1;
+            }
         }
         for item in items {
             self.add_code(

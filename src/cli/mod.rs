@@ -3,6 +3,8 @@
 
 mod gen_cmd;
 mod input;
+mod offenders_cmd;
+mod output;
 mod report_cmd;
 
 use std::io::{self, Write};
@@ -16,9 +18,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_TROUBLE: i32 = 2;
 
 const AFTER_HELP: &str = "\
-Exit status: 0 when every input was read and the report written; 2 when an input could not be
-read in full (the report still covers everything else), an output could not be written, or the
-arguments were wrong.
+Exit status: 0 when every input was read and the report written; 1 when `offenders --fail-if`
+matched a key (after printing the report); 2 when an input could not be read in full (the report
+still covers everything else), an output could not be written, or the arguments were wrong.
 
 Examples:
   errlens report /var/log/gateway/              # every log file below a directory, gzip/zstd too
@@ -38,6 +40,9 @@ enum Command {
     /// Read request logs and print an error report: totals, codes, groups, statuses, keys,
     /// days and endpoints, with a reconciliation of every line read.
     Report(report_cmd::Args),
+    /// Rank the API keys that keep hitting RATE_001: persistence, bursts, retry behaviour,
+    /// and a verdict with the rule behind it. `--fail-if` turns it into a cron/CI check.
+    Offenders(offenders_cmd::Args),
     /// Write deterministic synthetic request logs (for demos, tests and benchmarks).
     Gen(gen_cmd::Args),
 }
@@ -57,6 +62,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Report(a) => report_cmd::run(a),
+        Command::Offenders(a) => offenders_cmd::run(a),
         Command::Gen(a) => gen_cmd::run(a),
     };
     match result {

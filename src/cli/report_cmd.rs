@@ -11,6 +11,7 @@ use super::{EXIT_OK, EXIT_TROUBLE, write_stdout};
 use crate::agg::driver::Reject;
 use crate::catalog::Catalog;
 use crate::render::{self, Context};
+use crate::report::offenders::{Rules, offenders, table_of};
 use crate::report::{self, ReportOptions};
 use crate::secret;
 
@@ -63,8 +64,13 @@ pub fn run(args: Args) -> Result<i32> {
         show_keys: args.input.show_keys,
         top,
     };
-    let report =
+    let mut report =
         report::build(&run.agg, &Catalog::builtin(), &opts).context("building report tables")?;
+    // The same analysis as `errlens offenders`, with its default rules, cut like the key table.
+    let rows = offenders(&run.agg, &Rules::default(), 1);
+    report
+        .tables
+        .push(table_of(&rows, opts.show_keys, top).context("building offenders table")?);
     let ctx = Context {
         inputs: run.sources,
         input_errors: problems.clone(),

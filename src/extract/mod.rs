@@ -4,6 +4,7 @@ pub mod fast;
 pub mod fields;
 pub mod json;
 pub mod record;
+pub mod retry;
 pub mod time;
 
 pub use fields::{FieldMap, Slot};

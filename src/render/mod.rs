@@ -1,7 +1,9 @@
 //! Renderers: each turns a [`Report`](crate::report::Report) and the run's context into bytes.
 
+pub mod formats;
 pub mod json;
 pub mod table;
+pub mod text;
 
 use polars::prelude::AnyValue;
 

@@ -6,9 +6,9 @@ use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 /// comfy-table preset: no borders, one rule under the header; quiet enough for long reports.
 const HEADER_RULE_ONLY: &str = "     ──            ";
-use polars::prelude::{AnyValue, DataType};
+use polars::prelude::AnyValue;
 
-use super::Context;
+use super::{Context, text};
 use crate::report::{Report, Table};
 
 /// Thousands separators for counts.
@@ -36,28 +36,38 @@ fn cell(v: &AnyValue<'_>) -> String {
     match v {
         AnyValue::Null => "(none)".into(),
         AnyValue::Boolean(b) => if *b { "yes" } else { "no" }.into(),
-        AnyValue::String(s) => (*s).to_owned(),
-        AnyValue::StringOwned(s) => s.to_string(),
+        AnyValue::String(s) => text::visible(s).into_owned(),
+        AnyValue::StringOwned(s) => text::visible(s).into_owned(),
         AnyValue::UInt64(n) => thousands(*n),
         AnyValue::UInt32(n) => n.to_string(),
+        AnyValue::Float64(f) => format!("{f}"),
         other => other.to_string(),
     }
 }
 
-fn grid(t: &Table) -> Grid {
+/// A table as a terminal grid (only its terminal columns, when it names them).
+pub fn grid(t: &Table) -> Grid {
     let mut g = Grid::new();
     g.load_preset(HEADER_RULE_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    g.set_header(t.df.columns().iter().map(|c| c.name().to_string()));
-    for i in 0..t.df.height() {
-        g.add_row(
+    let cols: Vec<&polars::prelude::Column> = match t.terminal_columns {
+        Some(names) => {
             t.df.columns()
                 .iter()
+                .filter(|c| names.contains(&c.name().as_str()))
+                .collect()
+        }
+        None => t.df.columns().iter().collect(),
+    };
+    g.set_header(cols.iter().map(|c| c.name().to_string()));
+    for i in 0..t.df.height() {
+        g.add_row(
+            cols.iter()
                 .map(|c| c.get(i).map(|v| cell(&v)).unwrap_or_default()),
         );
     }
-    for (i, c) in t.df.columns().iter().enumerate() {
-        if matches!(c.dtype(), DataType::UInt64 | DataType::UInt32)
+    for (i, c) in cols.iter().enumerate() {
+        if c.dtype().is_primitive_numeric()
             && let Some(col) = g.column_mut(i)
         {
             col.set_cell_alignment(CellAlignment::Right);

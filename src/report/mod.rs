@@ -1,6 +1,8 @@
 //! Aggregates become report tables: polars DataFrames, sorted and cut, secrets masked.
 //! Every renderer reads these same tables.
 
+pub mod offenders;
+
 use polars::prelude::*;
 
 use crate::agg::{Aggregate, Totals};
@@ -27,6 +29,8 @@ pub struct Table {
     pub df: DataFrame,
     /// Rows before `--top` cut the table.
     pub total_rows: usize,
+    /// The columns a terminal shows, when not all of them fit.
+    pub terminal_columns: Option<&'static [&'static str]>,
 }
 
 /// A whole-range error report.
@@ -52,7 +56,12 @@ fn sorted(df: DataFrame, by: &[&str], descending: &[bool]) -> PolarsResult<DataF
     )
 }
 
-fn table(name: &'static str, title: &'static str, df: DataFrame, top: Option<usize>) -> Table {
+pub(crate) fn table(
+    name: &'static str,
+    title: &'static str,
+    df: DataFrame,
+    top: Option<usize>,
+) -> Table {
     let total_rows = df.height();
     let df = match top {
         Some(n) if n > 0 && n < total_rows => df.head(Some(n)),
@@ -63,10 +72,11 @@ fn table(name: &'static str, title: &'static str, df: DataFrame, top: Option<usi
         title,
         df,
         total_rows,
+        terminal_columns: None,
     }
 }
 
-fn col<T, P: ?Sized>(name: &str, values: T) -> Column
+pub(crate) fn col<T, P: ?Sized>(name: &str, values: T) -> Column
 where
     Series: NamedFrom<T, P>,
 {

@@ -1,0 +1,51 @@
+//! Where a command's output goes: stdout, or a file written whole (temp file + rename, so
+//! a crash or Ctrl-C never leaves a half-written report).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+/// Output formats of the table-producing commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+    /// CSV with a header row (formula-like cells neutralized).
+    Csv,
+    /// Markdown, for a chat or an email.
+    Md,
+    /// One self-contained HTML page.
+    Html,
+    /// Parquet (needs --output).
+    Parquet,
+}
+
+/// Writes `bytes` to `path` atomically, or to stdout when there is no path.
+pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        None => Ok(super::write_stdout(bytes)?),
+        Some(p) => write_atomic(p, |f| f.write_all(bytes)),
+    }
+}
+
+/// Creates `path` by writing a temporary file beside it and renaming it into place.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    write(tmp.as_file_mut())
+        .and_then(|()| tmp.as_file_mut().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,367 @@
+//! Rate-limit offenders: the API keys that keep hitting RATE_001, how persistently, how
+//! bursty, whether they wait the `retry_after` they are told, and a verdict with its rule.
+
+use polars::prelude::*;
+
+use super::{Table, col, table};
+use crate::agg::{Aggregate, Throttles};
+use crate::extract::retry::RetryAfter;
+use crate::extract::time::{MICROS_PER_DAY, day_of, format_day};
+use crate::secret;
+
+/// The bounds behind the verdicts; each is a flag of `errlens offenders`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// `persistent`: RATE_001 on at least this share of the days in range...
+    pub persistent_share: f64,
+    /// ...and on at least this many days.
+    pub persistent_min_days: u64,
+    /// `bursty`: at least this many RATE_001 in one minute.
+    pub bursty_peak: u64,
+    /// `ignores retry_after`: at least this share of its checkable RATE_001 came early...
+    pub early_share: f64,
+    /// ...and at least this many.
+    pub early_min: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            persistent_share: 0.5,
+            persistent_min_days: 2,
+            bursty_peak: 60,
+            early_share: 0.5,
+            early_min: 5,
+        }
+    }
+}
+
+/// One key's offender figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Offender {
+    pub key: Option<String>,
+    pub requests: u64,
+    pub rate_limited: u64,
+    /// `limit_type=count` pairs, most first.
+    pub limit_types: String,
+    pub days_rate_limited: u64,
+    pub longest_streak_days: u64,
+    pub minutes_rate_limited: u64,
+    pub peak_per_minute: u64,
+    /// Microseconds since the epoch.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub retry_after_median_s: Option<f64>,
+    pub retry_after_unparsed: u64,
+    /// RATE_001 responses that came before the previous one's retry_after had passed.
+    pub early_retries: u64,
+    /// RATE_001 responses whose predecessor had a time and a parsed retry_after.
+    pub retry_checked: u64,
+    pub verdicts: Vec<&'static str>,
+    pub rules: Vec<String>,
+}
+
+impl Offender {
+    pub fn throttled_share(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.rate_limited as f64 / self.requests as f64
+        }
+    }
+
+    pub fn early_retry_share(&self) -> Option<f64> {
+        (self.retry_checked > 0).then(|| self.early_retries as f64 / self.retry_checked as f64)
+    }
+
+    /// A numeric column by name, for `--fail-if`.
+    pub fn metric(&self, column: &str) -> Option<f64> {
+        Some(match column {
+            "requests" => self.requests as f64,
+            "rate_limited" => self.rate_limited as f64,
+            "throttled_share" => self.throttled_share(),
+            "days_rate_limited" => self.days_rate_limited as f64,
+            "longest_streak_days" => self.longest_streak_days as f64,
+            "minutes_rate_limited" => self.minutes_rate_limited as f64,
+            "peak_per_minute" => self.peak_per_minute as f64,
+            "retry_after_median_s" => self.retry_after_median_s?,
+            "retry_after_unparsed" => self.retry_after_unparsed as f64,
+            "early_retries" => self.early_retries as f64,
+            "early_retry_share" => self.early_retry_share()?,
+            _ => return None,
+        })
+    }
+}
+
+/// The columns `--fail-if` can test.
+pub const METRICS: &[&str] = &[
+    "requests",
+    "rate_limited",
+    "throttled_share",
+    "days_rate_limited",
+    "longest_streak_days",
+    "minutes_rate_limited",
+    "peak_per_minute",
+    "retry_after_median_s",
+    "retry_after_unparsed",
+    "early_retries",
+    "early_retry_share",
+];
+
+fn analyse(
+    key: Option<&str>,
+    requests: u64,
+    t: &Throttles,
+    days_in_range: u64,
+    rules: &Rules,
+) -> Offender {
+    let mut timed: Vec<(i64, RetryAfter)> = t
+        .events
+        .iter()
+        .copied()
+        .filter(|e| e.0 != i64::MIN)
+        .collect();
+    timed.sort_unstable_by_key(|e| e.0);
+    let mut days: Vec<i32> = timed.iter().map(|e| day_of(e.0)).collect();
+    days.dedup();
+    let mut longest = 0u64;
+    let mut run = 0u64;
+    for (i, d) in days.iter().enumerate() {
+        run = if i > 0 && days[i - 1] + 1 == *d {
+            run + 1
+        } else {
+            1
+        };
+        longest = longest.max(run);
+    }
+    let (mut minutes, mut peak, mut in_minute) = (0u64, 0u64, 0u64);
+    let mut last_minute = i64::MIN;
+    for e in &timed {
+        let m = e.0.div_euclid(60_000_000);
+        if m != last_minute {
+            minutes += 1;
+            in_minute = 0;
+            last_minute = m;
+        }
+        in_minute += 1;
+        peak = peak.max(in_minute);
+    }
+    let (mut early, mut checked) = (0u64, 0u64);
+    for w in timed.windows(2) {
+        if let RetryAfter::Millis(ms) = w[0].1 {
+            checked += 1;
+            if w[1].0 < w[0].0 + ms * 1000 {
+                early += 1;
+            }
+        }
+    }
+    let mut waits: Vec<i64> = t
+        .events
+        .iter()
+        .filter_map(|e| match e.1 {
+            RetryAfter::Millis(ms) => Some(ms),
+            _ => None,
+        })
+        .collect();
+    waits.sort_unstable();
+    let median = match waits.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(waits[n / 2] as f64 / 1000.0),
+        n => Some((waits[n / 2 - 1] + waits[n / 2]) as f64 / 2000.0),
+    };
+    let unparsed = t
+        .events
+        .iter()
+        .filter(|e| e.1 == RetryAfter::Unparsed)
+        .count() as u64;
+    let mut types: Vec<(Option<&str>, u64)> = t.limit_types.iter().map(|(k, v)| (k, *v)).collect();
+    types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let limit_types = types
+        .iter()
+        .map(|(k, n)| format!("{}={n}", k.unwrap_or("(none)")))
+        .collect::<Vec<_>>()
+        .join(" ");
+
+    let mut o = Offender {
+        key: key.map(str::to_owned),
+        requests,
+        rate_limited: t.events.len() as u64,
+        limit_types,
+        days_rate_limited: days.len() as u64,
+        longest_streak_days: longest,
+        minutes_rate_limited: minutes,
+        peak_per_minute: peak,
+        first: timed.first().map(|e| e.0),
+        last: timed.last().map(|e| e.0),
+        retry_after_median_s: median,
+        retry_after_unparsed: unparsed,
+        early_retries: early,
+        retry_checked: checked,
+        verdicts: Vec::new(),
+        rules: Vec::new(),
+    };
+    let need_days = ((rules.persistent_share * days_in_range as f64).ceil() as u64)
+        .max(rules.persistent_min_days);
+    if o.days_rate_limited >= need_days {
+        o.verdicts.push("persistent");
+        o.rules.push(format!(
+            "persistent: RATE_001 on {} of {days_in_range} days (>= {need_days})",
+            o.days_rate_limited
+        ));
+    }
+    if o.peak_per_minute >= rules.bursty_peak {
+        o.verdicts.push("bursty");
+        o.rules.push(format!(
+            "bursty: {} RATE_001 in one minute (>= {})",
+            o.peak_per_minute, rules.bursty_peak
+        ));
+    }
+    if let Some(share) = o.early_retry_share()
+        && share >= rules.early_share
+        && o.early_retries >= rules.early_min
+    {
+        o.verdicts.push("ignores retry_after");
+        o.rules.push(format!(
+            "ignores retry_after: {} of {} retries came early ({:.0}% >= {:.0}%)",
+            o.early_retries,
+            o.retry_checked,
+            share * 100.0,
+            rules.early_share * 100.0
+        ));
+    }
+    o
+}
+
+/// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
+/// then most requests, then by fingerprint.
+pub fn offenders(agg: &Aggregate, rules: &Rules, min_rate_limited: u64) -> Vec<Offender> {
+    let days_in_range = agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64;
+    let mut out: Vec<Offender> = agg
+        .throttles
+        .iter()
+        .filter(|(_, t)| t.events.len() as u64 >= min_rate_limited.max(1))
+        .map(|(k, t)| {
+            let requests = agg.keys.get(k).map_or(0, |s| s.requests);
+            analyse(k, requests, t, days_in_range, rules)
+        })
+        .collect();
+    let fp = |o: &Offender| o.key.as_deref().map(secret::fingerprint);
+    out.sort_by(|a, b| {
+        b.rate_limited
+            .cmp(&a.rate_limited)
+            .then(b.requests.cmp(&a.requests))
+            .then_with(|| fp(a).cmp(&fp(b)))
+    });
+    out
+}
+
+fn instant(us: i64) -> String {
+    let day = us.div_euclid(MICROS_PER_DAY);
+    let rem = us.rem_euclid(MICROS_PER_DAY) / 1_000_000;
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_day(day as i32),
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The offenders as a report table (keys masked unless `show_keys`), cut to `top` rows.
+pub fn table_of(rows: &[Offender], show_keys: bool, top: Option<usize>) -> PolarsResult<Table> {
+    let key: Vec<Option<String>> = rows
+        .iter()
+        .map(|o| {
+            o.key.as_deref().map(|k| {
+                if show_keys {
+                    k.to_owned()
+                } else {
+                    secret::mask(k)
+                }
+            })
+        })
+        .collect();
+    let fp: Vec<Option<String>> = rows
+        .iter()
+        .map(|o| o.key.as_deref().map(secret::fingerprint))
+        .collect();
+    let u = |f: fn(&Offender) -> u64| rows.iter().map(f).collect::<Vec<u64>>();
+    let df = DataFrame::new_infer_height(vec![
+        col("rank", (1..=rows.len() as u64).collect::<Vec<_>>()),
+        col("key", key),
+        col("key_fingerprint", fp),
+        col("requests", u(|o| o.requests)),
+        col("rate_limited", u(|o| o.rate_limited)),
+        col(
+            "throttled_share",
+            rows.iter()
+                .map(|o| (o.throttled_share() * 1e4).round() / 1e4)
+                .collect::<Vec<f64>>(),
+        ),
+        col(
+            "limit_types",
+            rows.iter()
+                .map(|o| o.limit_types.clone())
+                .collect::<Vec<_>>(),
+        ),
+        col("days_rate_limited", u(|o| o.days_rate_limited)),
+        col("longest_streak_days", u(|o| o.longest_streak_days)),
+        col("minutes_rate_limited", u(|o| o.minutes_rate_limited)),
+        col("peak_per_minute", u(|o| o.peak_per_minute)),
+        col(
+            "first_rate_limited",
+            rows.iter()
+                .map(|o| o.first.map(instant))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "last_rate_limited",
+            rows.iter().map(|o| o.last.map(instant)).collect::<Vec<_>>(),
+        ),
+        col(
+            "retry_after_median_s",
+            rows.iter()
+                .map(|o| o.retry_after_median_s)
+                .collect::<Vec<_>>(),
+        ),
+        col("retry_after_unparsed", u(|o| o.retry_after_unparsed)),
+        col("early_retries", u(|o| o.early_retries)),
+        col(
+            "early_retry_share",
+            rows.iter()
+                .map(|o| o.early_retry_share().map(|s| (s * 1e4).round() / 1e4))
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "verdict",
+            rows.iter()
+                .map(|o| {
+                    if o.verdicts.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        o.verdicts.join(", ")
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+        col(
+            "rule",
+            rows.iter().map(|o| o.rules.join("; ")).collect::<Vec<_>>(),
+        ),
+    ])?;
+    let mut t = table("offenders", "Rate-limit offenders (RATE_001)", df, top);
+    t.terminal_columns = Some(&[
+        "rank",
+        "key",
+        "requests",
+        "rate_limited",
+        "throttled_share",
+        "days_rate_limited",
+        "longest_streak_days",
+        "peak_per_minute",
+        "retry_after_median_s",
+        "early_retry_share",
+        "verdict",
+    ]);
+    Ok(t)
+}
