@@ -22,6 +22,7 @@ fn synthetic(lines: u64, shape: Shape) -> Vec<u8> {
         seed: 1,
         start_day: 20_400,
         shape,
+        hot_share: 0.2,
     };
     let mut out = Vec::new();
     generate(&opts, &mut out).unwrap();

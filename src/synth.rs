@@ -30,6 +30,9 @@ pub struct GenOptions {
     /// First day, as days since 1970-01-01.
     pub start_day: i64,
     pub shape: Shape,
+    /// Share of the traffic from the throttled keys (0.2: a fifth). About 40% of their
+    /// requests get RATE_001.
+    pub hot_share: f64,
 }
 
 /// Counts of what was written, in the report's terms.
@@ -272,8 +275,8 @@ pub fn generate<W: Write>(opts: &GenOptions, out: &mut W) -> io::Result<Summary>
             w.out.write_all(line.as_bytes())?;
             continue;
         }
-        // Pick the key: hot keys get a fifth of the traffic and are throttled often.
-        let hot_key = rng.unit() < 0.2;
+        // Pick the key: hot keys get their share of the traffic and are throttled often.
+        let hot_key = rng.unit() < opts.hot_share;
         let ki = if hot_key {
             rng.below(hot as u64) as u32
         } else {
@@ -460,6 +463,7 @@ mod tests {
             seed: 7,
             start_day: 20_000,
             shape: Shape::Mixed,
+            hot_share: 0.2,
         };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let sa = generate(&opts, &mut a).unwrap();

@@ -30,6 +30,9 @@ pub struct Args {
     /// Record shapes to write.
     #[arg(long, value_enum, default_value_t = Shape::Mixed)]
     shape: Shape,
+    /// Share of the traffic from the throttled keys; about 40% of their requests get RATE_001.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.2)]
+    hot_share: f64,
     /// Write the log here instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -50,6 +53,7 @@ pub fn run(a: Args) -> Result<i32> {
         seed: a.seed,
         start_day: start.div_euclid(MICROS_PER_DAY),
         shape: a.shape,
+        hot_share: a.hot_share,
     };
     let summary = match &a.output {
         Some(p) => {
