@@ -436,8 +436,17 @@ fn ref_time(v: &Value) -> Option<i64> {
     }
 }
 
-/// RFC 3339 via jiff; no offset means UTC; a space may separate date and time.
+/// RFC 3339 via jiff; no offset means UTC; a space may separate date and time. RFC 3339 allows
+/// any number of fractional digits, jiff nine: the rest are cut (they are below a microsecond).
 fn ref_rfc3339(s: &str) -> Option<i64> {
+    let mut s = s.to_owned();
+    if let Some(dot) = s.find('.') {
+        let digits = s[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 9 {
+            s.replace_range(dot + 10..dot + 1 + digits, "");
+        }
+    }
+    let s = s.as_str();
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t.as_microsecond());
     }
@@ -502,6 +511,23 @@ fn ref_envelope(obj: &Value) -> Option<Envelope<'static>> {
     })
 }
 
+thread_local! {
+    /// JSON's grammar has no limit on numbers; `Value`'s f64 has, and errlens follows the
+    /// grammar. Set when the reference met such a number: that line is not compared.
+    static BEYOND_F64: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A string's JSON, noting numbers `Value` cannot hold.
+fn value_of(s: &str) -> Option<Value> {
+    serde_json::from_str(s)
+        .map_err(|e| {
+            if e.to_string().contains("number out of range") {
+                BEYOND_F64.set(true);
+            }
+        })
+        .ok()
+}
+
 fn ref_classify(line: &[u8]) -> Line<'static> {
     if line
         .iter()
@@ -524,8 +550,10 @@ fn ref_classify(line: &[u8]) -> Line<'static> {
     };
     let v: Value = match serde_json::from_str(&s[start..]) {
         Ok(v @ Value::Object(_)) => v,
-        // JSON's grammar has no limit on numbers; Value's f64 has. errlens follows the grammar.
-        Err(e) if e.to_string().contains("number out of range") => return Line::Blank,
+        Err(e) if e.to_string().contains("number out of range") => {
+            BEYOND_F64.set(true);
+            return Line::Blank;
+        }
         _ => return Line::Malformed(errlens::extract::Malformed::Json(String::new())),
     };
     let fields = FieldMap::default();
@@ -542,7 +570,7 @@ fn ref_classify(line: &[u8]) -> Line<'static> {
     } else {
         firsts(Slot::Envelope).into_iter().find_map(|c| match c {
             Value::Object(_) => ref_envelope(c),
-            Value::String(s) => ref_envelope(&serde_json::from_str(s).ok()?),
+            Value::String(s) => ref_envelope(&value_of(s)?),
             _ => None,
         })
     };
@@ -646,15 +674,33 @@ fn same(a: &Line<'_>, b: &Line<'_>) -> bool {
     normalized(a) == normalized(b)
 }
 
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let mut c = ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    };
+    if std::env::var_os("ERRLENS_PROPTEST_RANDOM").is_none() {
+        c.rng_seed = proptest::test_runner::RngSeed::Fixed(0x5eed_e441);
+    }
+    c
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI deterministic; ERRLENS_PROPTEST_RANDOM=1 (with PROPTEST_CASES=N)
+    // explores new lines, as a longer local campaign should.
+    #![proptest_config(config())]
 
     #[test]
     fn extractor_agrees_with_full_parse(line in line()) {
         let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
         let got = ex.classify_with(&line, false);
+        BEYOND_F64.set(false);
         let want = ref_classify(&line);
-        prop_assume!(want != Line::Blank || got == Line::Blank, "a number beyond f64");
+        prop_assume!(!BEYOND_F64.get(), "a number beyond f64");
         prop_assert!(same(&got, &want), "line: {}\n got: {:?}\nwant: {:?}", String::from_utf8_lossy(&line), got, want);
     }
 

@@ -164,6 +164,11 @@ pub fn as_bool(raw: &str) -> Option<bool> {
     match raw {
         "true" | "\"true\"" => Some(true),
         "false" | "\"false\"" => Some(false),
+        _ if raw.starts_with('"') && raw.contains('\\') => match as_str(raw)?.as_ref() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -71,7 +71,7 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 /// Parses an RFC 3339 timestamp at the start of `b` and returns it with the number of bytes used.
 ///
 /// Accepts `T`, `t` or a space between date and time, any number of fractional digits
-/// (kept to the microsecond, truncated), and `Z`, `z`, `±HH:MM` or `±HHMM`. A missing offset
+/// (kept to the microsecond, truncated), and `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`. A missing offset
 /// is read as UTC, the way most loggers mean it. A leap second (`:60`) reads as `:59`.
 pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
@@ -116,8 +116,11 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
             let oh = digits(b, i + 1, 2)?;
             let (om, used) = if b.get(i + 3) == Some(&b':') {
                 (digits(b, i + 4, 2)?, 6)
+            } else if let Some(m) = digits(b, i + 3, 2) {
+                (m, 5)
             } else {
-                (digits(b, i + 3, 2)?, 5)
+                // `+01`: hours only, as ISO 8601 (and jiff) allow.
+                (0, 3)
             };
             if oh > 23 || om > 59 {
                 return None;
@@ -229,6 +232,8 @@ mod tests {
             "1969-12-31T23:59:59.999999Z",
             "2000-01-01t00:00:00z",
             "2026-11-24 10:00:00+00:00",
+            "2026-11-24T10:00:00+01",
+            "2026-11-24T10:00:00-0530",
         ] {
             assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
         }
