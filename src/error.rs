@@ -40,6 +40,6 @@ pub enum RunError {
     Field(#[from] FieldError),
     #[error("cannot start {0} worker threads: {1}")]
     Threads(usize, String),
-    #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    #[error("cannot write {path}: {error}")]
+    Write { path: PathBuf, error: io::Error },
 }

@@ -644,3 +644,79 @@ fn field_overrides_reach_nested_paths() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown name `colour`"));
 }
+
+#[test]
+fn catalog_files_add_codes_and_errlens_catalog_lists_them() {
+    let d = Dir::new();
+    let p = d.write("shapes.log", &fixture("shapes.log"));
+    let cat = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/catalog.toml");
+    let (r, code, _) = report(
+        &["--catalog", cat.to_str().unwrap(), p.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0);
+    let gw = r["by_code"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "GW_001")
+        .unwrap();
+    assert_eq!(gw["catalogued"], true);
+    assert_eq!(gw["expected_status"], 400);
+    assert_eq!(gw["description"], "invalid recipient");
+    let out = run(
+        &[
+            "catalog",
+            "--catalog",
+            cat.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "AUTH_001", "AUTH_002", "AUTH_003", "AUTH_004", "AUTH_005", "BILL_001", "BILL_002",
+            "GW_001", "RATE_001", "WABA_001"
+        ]
+    );
+    let bad = d.write(
+        "bad.toml",
+        b"[[code]]\ncode = \"X\"\nstatus = \"four hundred\"\n",
+    );
+    let out = run(
+        &[
+            "report",
+            "--catalog",
+            bad.to_str().unwrap(),
+            p.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let out = run(&["completions", "bash"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("_errlens()")
+            && text.contains("offenders")
+            && text.contains("--max-line-bytes")
+    );
+    let out = run(&["man"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(".TH errlens 1") && text.contains("report"));
+}

@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::agg::driver::{self, Options, Run};
+use crate::catalog::Catalog;
 use crate::extract::{Extractor, FieldMap, time};
 use crate::filter::Filter;
 use crate::input::{self, Source};
@@ -29,6 +30,15 @@ fn parse_size(s: &str) -> Result<u64, String> {
     n.checked_mul(mult)
         .filter(|&v| v > 0)
         .ok_or_else(|| format!("`{s}` is out of range"))
+}
+
+/// The built-in dictionary extended by catalog files, in order.
+pub fn load_catalog(files: &[PathBuf]) -> Result<Catalog> {
+    let mut c = Catalog::builtin();
+    for f in files {
+        c.extend_from_file(f)?;
+    }
+    Ok(c)
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,6 +70,11 @@ pub struct InputArgs {
     /// Count only requests that failed with this error code. Repeat or separate with commas.
     #[arg(long = "code", value_name = "CODE", value_delimiter = ',')]
     pub codes: Vec<String>,
+
+    /// Add or override error codes from a catalog file (TOML `[[code]]` tables or a JSON
+    /// array, each with code, status, group, description). Repeat for several; later wins.
+    #[arg(long = "catalog", value_name = "FILE")]
+    pub catalogs: Vec<PathBuf>,
 
     /// Show API keys and bearer tokens in full instead of masked (`wk_l…9f3a`).
     #[arg(long)]
@@ -125,6 +140,11 @@ impl InputArgs {
             v.push(("code".into(), self.codes.join(",")));
         }
         v
+    }
+
+    /// The dictionary in force: the built-in one and the `--catalog` files.
+    pub fn catalog(&self) -> Result<Catalog> {
+        load_catalog(&self.catalogs)
     }
 
     pub fn extractor(&self) -> Result<Extractor> {

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one file per subcommand, errors turned into messages
 //! and exit statuses here and nowhere else.
 
+mod catalog_cmd;
 mod gen_cmd;
 mod input;
 mod offenders_cmd;
@@ -9,7 +10,7 @@ mod report_cmd;
 
 use std::io::{self, Write};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Exit status: everything read and reported.
 pub const EXIT_OK: i32 = 0;
@@ -43,8 +44,17 @@ enum Command {
     /// Rank the API keys that keep hitting RATE_001: persistence, bursts, retry behaviour,
     /// and a verdict with the rule behind it. `--fail-if` turns it into a cron/CI check.
     Offenders(offenders_cmd::Args),
+    /// Print the error dictionary in force (the built-in codes plus --catalog files).
+    Catalog(catalog_cmd::Args),
     /// Write deterministic synthetic request logs (for demos, tests and benchmarks).
     Gen(gen_cmd::Args),
+    /// Print a shell completion script, e.g. `errlens completions bash > /etc/bash_completion.d/errlens`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `errlens man > errlens.1 && man ./errlens.1`.
+    Man,
 }
 
 /// Runs the command line and returns the process exit status.
@@ -63,7 +73,21 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Report(a) => report_cmd::run(a),
         Command::Offenders(a) => offenders_cmd::run(a),
+        Command::Catalog(a) => catalog_cmd::run(a),
         Command::Gen(a) => gen_cmd::run(a),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "errlens", &mut buf);
+            write_stdout(&buf).map(|()| EXIT_OK).map_err(Into::into)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| write_stdout(&buf).map_err(Into::into))
+                .map(|()| EXIT_OK)
+        }
     };
     match result {
         Ok(code) => code,

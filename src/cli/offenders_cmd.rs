@@ -130,6 +130,7 @@ pub fn run(args: Args) -> Result<i32> {
         early_min: args.early_min,
     };
     let filter = args.input.filter()?;
+    args.input.catalog()?;
     let (_, run, problems) = args.input.run(&filter, false)?;
     for p in &problems {
         eprintln!("errlens: {p}");

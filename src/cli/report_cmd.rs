@@ -9,7 +9,6 @@ use anyhow::{Context as _, Result};
 use super::input::InputArgs;
 use super::{EXIT_OK, EXIT_TROUBLE, write_stdout};
 use crate::agg::driver::Reject;
-use crate::catalog::Catalog;
 use crate::render::{self, Context};
 use crate::report::offenders::{Rules, offenders, table_of};
 use crate::report::{self, ReportOptions};
@@ -46,6 +45,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<i32> {
     let filter = args.input.filter()?;
+    let catalog = args.input.catalog()?;
     let (_, run, problems) = args.input.run(&filter, args.rejects.is_some())?;
     for p in &problems {
         eprintln!("errlens: {p}");
@@ -64,8 +64,7 @@ pub fn run(args: Args) -> Result<i32> {
         show_keys: args.input.show_keys,
         top,
     };
-    let mut report =
-        report::build(&run.agg, &Catalog::builtin(), &opts).context("building report tables")?;
+    let mut report = report::build(&run.agg, &catalog, &opts).context("building report tables")?;
     // The same analysis as `errlens offenders`, with its default rules, cut like the key table.
     let rows = offenders(&run.agg, &Rules::default(), 1);
     report
