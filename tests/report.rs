@@ -720,3 +720,67 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(".TH errlens 1") && text.contains("report"));
 }
+
+#[test]
+fn markdown_html_csv_and_parquet_carry_the_same_tables_and_escape_log_text() {
+    let d = Dir::new();
+    let mut log = fixture("shapes.log");
+    log.extend_from_slice(
+        br#"{"ts":"2026-11-25T17:00:00Z","status":400,"path":"/v1/a|b","response":{"isSuccess":false,"errors":{"code":"<script>alert(1)</script>","group":"=HYPERLINK(\"x\")","description":"a\u001b[2Jb"}}}"#,
+    );
+    let p = d.write("hostile.log", &log);
+    let p = p.to_str().unwrap();
+    let html = String::from_utf8(run(&["report", "--format", "html", p], None).stdout).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("<table>"));
+    assert!(!html.contains("<script>"), "log text became markup");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = String::from_utf8(run(&["report", "--format", "md", p], None).stdout).unwrap();
+    assert!(md.contains("/v1/a\\|b"), "a pipe breaks the Markdown table");
+    assert!(!md.contains('\u{1b}'), "an escape sequence reached the output");
+    // Shown as `a\u{1b}[2Jb` once Markdown has taken its own escapes off.
+    assert!(md.contains("a\\\\u{1b}\\[2Jb"), "the escape sequence is not shown as text");
+    let dir = d.path("csv");
+    let out = run(
+        &["report", "--format", "csv", "-o", dir.to_str().unwrap(), p],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_group = std::fs::read_to_string(dir.join("by_group.csv")).unwrap();
+    assert!(by_group.starts_with("group,count\n"));
+    assert!(
+        by_group.contains("\"'=HYPERLINK(\"\"x\"\")\""),
+        "formula not neutralized: {by_group}"
+    );
+    let totals = std::fs::read_to_string(dir.join("totals.csv")).unwrap();
+    assert!(
+        totals.contains("lines,15\n") && totals.contains("errors,8\n"),
+        "{totals}"
+    );
+    let pq = d.path("pq");
+    let out = run(
+        &[
+            "report",
+            "--format",
+            "parquet",
+            "-o",
+            pq.to_str().unwrap(),
+            p,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(
+        std::fs::File::open(pq.join("by_code.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    assert_eq!(df.height(), 7);
+    let out = run(&["report", "--format", "csv", p], None);
+    assert_eq!(out.status.code(), Some(2), "csv without --output DIR");
+}

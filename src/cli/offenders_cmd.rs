@@ -222,13 +222,7 @@ bursty = >= {} RATE_001 in one minute; ignores retry_after = >= {:.0}% of checka
         }
         Format::Parquet => {
             let path = out.expect("checked above");
-            output::write_atomic(path, |f| {
-                let mut df = table.df.clone();
-                polars::prelude::ParquetWriter::new(f)
-                    .finish(&mut df)
-                    .map(drop)
-                    .map_err(|e| std::io::Error::other(e.to_string()))
-            })?;
+            output::write_atomic(path, |f| formats::parquet_to(&table, f))?;
         }
     }
     if conditions.iter().any(|c| rows.iter().any(|o| c.matches(o))) {

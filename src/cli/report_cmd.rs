@@ -7,33 +7,30 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use super::input::InputArgs;
-use super::{EXIT_OK, EXIT_TROUBLE, write_stdout};
+use super::output::{self, Format};
+use super::{EXIT_OK, EXIT_TROUBLE};
 use crate::agg::driver::Reject;
-use crate::render::{self, Context};
+use crate::render::{self, Context, formats};
 use crate::report::offenders::{Rules, offenders, table_of};
 use crate::report::{self, ReportOptions};
 use crate::secret;
-
-/// Output formats of `report`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Tables for a terminal.
-    Table,
-    /// One JSON document (schema in README.md).
-    Json,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
 
-    /// Output format.
+    /// Output format. csv and parquet write one file per table into the --output directory.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     format: Format,
 
-    /// Rows in the per-key and per-endpoint tables; 0 shows all
-    /// [default: 10 for tables, all for JSON].
+    /// Write the report to FILE (a directory for csv and parquet) instead of stdout. Files are
+    /// written whole, via a temporary file and a rename.
+    #[arg(long, short, value_name = "PATH")]
+    output: Option<PathBuf>,
+
+    /// Rows in the per-key, per-endpoint and offenders tables; 0 shows all
+    /// [default: 10 for the terminal, all in every other format].
     #[arg(long, value_name = "N")]
     top: Option<usize>,
 
@@ -44,6 +41,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<i32> {
+    if matches!(args.format, Format::Csv | Format::Parquet) && args.output.is_none() {
+        anyhow::bail!("--format csv and parquet write one file per table: give --output DIR");
+    }
     let filter = args.input.filter()?;
     let catalog = args.input.catalog()?;
     let (_, run, problems) = args.input.run(&filter, args.rejects.is_some())?;
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<i32> {
         (Some(0), _) => None,
         (Some(n), _) => Some(n),
         (None, Format::Table) => Some(10),
-        (None, Format::Json) => None,
+        (None, _) => None,
     };
     let opts = ReportOptions {
         show_keys: args.input.show_keys,
@@ -75,15 +75,37 @@ pub fn run(args: Args) -> Result<i32> {
         input_errors: problems.clone(),
         filters: args.input.filter_labels(),
     };
-    let text = match args.format {
-        Format::Table => render::table::render(&report, &ctx),
+    let out = args.output.as_deref();
+    match args.format {
+        Format::Table => output::emit(out, render::table::render(&report, &ctx).as_bytes())?,
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&render::json::render(&report, &ctx))?;
             s.push('\n');
-            s
+            output::emit(out, s.as_bytes())?
         }
-    };
-    write_stdout(text.as_bytes())?;
+        Format::Md => output::emit(out, render::document::markdown(&report, &ctx).as_bytes())?,
+        Format::Html => output::emit(out, render::document::html(&report, &ctx).as_bytes())?,
+        Format::Csv | Format::Parquet => {
+            let dir = out.expect("checked above");
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let mut tables: Vec<&report::Table> = report.tables.iter().collect();
+            let totals = render::document::totals_table(&report)?;
+            tables.insert(0, &totals);
+            for t in tables {
+                if args.format == Format::Csv {
+                    output::emit(
+                        Some(&dir.join(format!("{}.csv", t.name))),
+                        formats::csv(t).as_bytes(),
+                    )?;
+                } else {
+                    output::write_atomic(&dir.join(format!("{}.parquet", t.name)), |f| {
+                        formats::parquet_to(t, f)
+                    })?;
+                }
+            }
+        }
+    }
     Ok(if problems.is_empty() {
         EXIT_OK
     } else {

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::Path;
 
 use polars::prelude::*;
 
@@ -144,12 +143,11 @@ td.num{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:
     )
 }
 
-/// Writes one table as a Parquet file.
-pub fn parquet(t: &Table, path: &Path) -> io::Result<()> {
+/// Writes one table as Parquet into `file`.
+pub fn parquet_to(t: &Table, file: &mut std::fs::File) -> io::Result<()> {
     let mut df = t.df.clone();
-    let file = std::fs::File::create(path)?;
     ParquetWriter::new(file)
         .finish(&mut df)
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    Ok(())
+        .map(drop)
+        .map_err(|e| io::Error::other(e.to_string()))
 }

@@ -76,7 +76,7 @@ pub(crate) fn table(
     }
 }
 
-pub(crate) fn col<T, P: ?Sized>(name: &str, values: T) -> Column
+pub fn col<T, P: ?Sized>(name: &str, values: T) -> Column
 where
     Series: NamedFrom<T, P>,
 {
