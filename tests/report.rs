@@ -736,9 +736,15 @@ fn markdown_html_csv_and_parquet_carry_the_same_tables_and_escape_log_text() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     let md = String::from_utf8(run(&["report", "--format", "md", p], None).stdout).unwrap();
     assert!(md.contains("/v1/a\\|b"), "a pipe breaks the Markdown table");
-    assert!(!md.contains('\u{1b}'), "an escape sequence reached the output");
+    assert!(
+        !md.contains('\u{1b}'),
+        "an escape sequence reached the output"
+    );
     // Shown as `a\u{1b}[2Jb` once Markdown has taken its own escapes off.
-    assert!(md.contains("a\\\\u{1b}\\[2Jb"), "the escape sequence is not shown as text");
+    assert!(
+        md.contains("a\\\\u{1b}\\[2Jb"),
+        "the escape sequence is not shown as text"
+    );
     let dir = d.path("csv");
     let out = run(
         &["report", "--format", "csv", "-o", dir.to_str().unwrap(), p],

@@ -87,32 +87,65 @@ impl Merge for Partial {
 }
 
 impl Partial {
+    /// Counts one classified line.
+    #[inline]
+    fn line(
+        &mut self,
+        class: Line<'_>,
+        raw: &[u8],
+        chunk: &Chunk,
+        n: u64,
+        filter: &Filter,
+        keep_rejects: bool,
+    ) {
+        let t = &mut self.agg.totals;
+        t.lines += 1;
+        match class {
+            Line::Blank => t.blank += 1,
+            Line::Unrecognized => t.unrecognized += 1,
+            Line::Malformed(why) => {
+                t.malformed += 1;
+                if keep_rejects {
+                    let head = raw[..raw.len().min(scan::HEAD_BYTES)].to_vec();
+                    self.rejects.push((chunk.source, chunk.seq, n, why, head));
+                }
+            }
+            Line::Request(rec) => {
+                if filter.accepts(&rec) {
+                    self.agg.add_request(&rec);
+                } else {
+                    self.agg.totals.filtered += 1;
+                }
+            }
+        }
+    }
+
     fn process(&mut self, chunk: &Chunk, ex: &Extractor, filter: &Filter, keep_rejects: bool) {
         let mut n = 0u64;
         match &chunk.piece {
             Piece::Lines(data) => {
-                for line in scan::lines(data) {
-                    let t = &mut self.agg.totals;
-                    t.lines += 1;
-                    match ex.classify(line) {
-                        Line::Blank => t.blank += 1,
-                        Line::Unrecognized => t.unrecognized += 1,
-                        Line::Malformed(why) => {
-                            t.malformed += 1;
-                            if keep_rejects {
-                                let head = line[..line.len().min(scan::HEAD_BYTES)].to_vec();
-                                self.rejects.push((chunk.source, chunk.seq, n, why, head));
-                            }
-                        }
-                        Line::Request(rec) => {
-                            if filter.accepts(&rec) {
-                                self.agg.add_request(&rec);
-                            } else {
-                                self.agg.totals.filtered += 1;
-                            }
+                // One UTF-8 check for the whole chunk (SIMD, simdutf8: several times faster
+                // than std on ASCII); lines split at '\n' stay valid.
+                match simdutf8::basic::from_utf8(data) {
+                    Ok(text) => {
+                        for line in scan::str_lines(text) {
+                            self.line(
+                                ex.classify_str(line),
+                                line.as_bytes(),
+                                chunk,
+                                n,
+                                filter,
+                                keep_rejects,
+                            );
+                            n += 1;
                         }
                     }
-                    n += 1;
+                    Err(_) => {
+                        for line in scan::lines(data) {
+                            self.line(ex.classify(line), line, chunk, n, filter, keep_rejects);
+                            n += 1;
+                        }
+                    }
                 }
             }
             Piece::Oversized { head, len } => {

@@ -123,7 +123,7 @@ impl Merge for CodeStats {
 /// number of RATE_001 responses, not with the number of requests.
 #[derive(Clone, Debug, Default)]
 pub struct Throttles {
-    /// (time in µs, or `i64::MIN` when the request had none; retry_after).
+    /// (time in µs, or `i64::MIN` when the request had none; retry_after): 24 bytes each.
     pub events: Vec<(i64, RetryAfter)>,
     /// RATE_001 responses by `params.limit_type`.
     pub limit_types: Keyed<u64>,

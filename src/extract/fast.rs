@@ -339,7 +339,7 @@ impl<'a> Scanner<'a> {
                 return Err(BAIL);
             }
             self.ws();
-            match plan.nodes[node].child(&self.text[ks..ke]) {
+            match plan.nodes[node].child_at(self.b, ks, ke) {
                 None => self.value(depth + 1)?,
                 Some(child) => {
                     let n = &plan.nodes[child];

@@ -114,11 +114,35 @@ impl FieldMap {
 /// Most captures one plan can hold; ample for the defaults plus many overrides.
 pub const MAX_CAPTURES: usize = 64;
 
+/// A child key of a trie node, with its first 16 bytes as two words for a quick comparison.
+#[derive(Debug)]
+pub(crate) struct Child {
+    pub(crate) key: Box<str>,
+    pub(crate) node: usize,
+    words: [u64; 2],
+}
+
+impl Child {
+    fn new(key: &str, node: usize) -> Child {
+        let mut padded = [0u8; 16];
+        let n = key.len().min(16);
+        padded[..n].copy_from_slice(&key.as_bytes()[..n]);
+        Child {
+            key: key.into(),
+            node,
+            words: [
+                u64::from_le_bytes(padded[..8].try_into().unwrap_or_default()),
+                u64::from_le_bytes(padded[8..].try_into().unwrap_or_default()),
+            ],
+        }
+    }
+}
+
 /// A node of the lookup trie: the keys below it, and the capture slot its value fills.
 #[derive(Debug, Default)]
 pub(crate) struct Node {
     /// Child keys and their nodes, grouped by [`bucket`] once the plan is built.
-    pub(crate) children: Vec<(Box<str>, usize)>,
+    pub(crate) children: Vec<Child>,
     /// For each bucket, the range of `children` that falls in it.
     buckets: Vec<(u8, u8)>,
     pub(crate) capture: Option<usize>,
@@ -138,22 +162,55 @@ fn bucket(key: &[u8]) -> usize {
     }
 }
 
+/// The low `len` bytes of a little-endian word (all of it from 8 on).
+#[inline]
+fn low_bytes(len: usize) -> u64 {
+    if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    }
+}
+
 impl Node {
     #[inline]
+    fn candidates(&self, key: &[u8]) -> &[Child] {
+        match self.buckets.get(bucket(key)) {
+            Some(&(a, b)) => &self.children[a as usize..b as usize],
+            None => &self.children,
+        }
+    }
+
+    /// The child node for `key`, if the plan names it.
+    #[inline]
     pub(crate) fn child(&self, key: &str) -> Option<usize> {
-        let (from, to) = match self.buckets.get(bucket(key.as_bytes())) {
-            Some(&(a, b)) => (a as usize, b as usize),
-            None => (0, self.children.len()),
-        };
-        // Short keys compare inline; a libc memcmp call costs more than the comparison.
         let key = key.as_bytes();
-        self.children[from..to]
+        // Short keys compare inline; a libc memcmp call costs more than the comparison.
+        self.candidates(key)
             .iter()
-            .find(|(k, _)| {
-                let k = k.as_bytes();
+            .find(|c| {
+                let k = c.key.as_bytes();
                 k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b)
             })
-            .map(|&(_, n)| n)
+            .map(|c| c.node)
+    }
+
+    /// Like [`Node::child`] for the key at `line[start..end]`, comparing 16 bytes as two words
+    /// when the line has them.
+    #[inline]
+    pub(crate) fn child_at(&self, line: &[u8], start: usize, end: usize) -> Option<usize> {
+        let len = end - start;
+        let Some(window) = line.get(start..start + 16).filter(|_| len <= 16) else {
+            return self.child(std::str::from_utf8(&line[start..end]).ok()?);
+        };
+        let w0 = u64::from_le_bytes(window[..8].try_into().unwrap_or_default()) & low_bytes(len);
+        let w1 = u64::from_le_bytes(window[8..].try_into().unwrap_or_default())
+            & low_bytes(len.saturating_sub(8));
+        let w1 = if len <= 8 { 0 } else { w1 };
+        self.candidates(&line[start..end])
+            .iter()
+            .find(|c| c.key.len() == len && c.words == [w0, w1])
+            .map(|c| c.node)
     }
 
     /// Groups the children by bucket (when there are few enough to index with `u8`).
@@ -161,12 +218,12 @@ impl Node {
         if self.children.len() > u8::MAX as usize {
             return;
         }
-        self.children.sort_by_key(|(k, _)| bucket(k.as_bytes()));
+        self.children.sort_by_key(|c| bucket(c.key.as_bytes()));
         let mut buckets = vec![(0u8, 0u8); BUCKETS];
         let mut at = 0;
         for (b, range) in buckets.iter_mut().enumerate() {
             let start = at;
-            while at < self.children.len() && bucket(self.children[at].0.as_bytes()) == b {
+            while at < self.children.len() && bucket(self.children[at].key.as_bytes()) == b {
                 at += 1;
             }
             *range = (start as u8, at as u8);
@@ -200,7 +257,7 @@ impl Plan {
                         None => {
                             nodes.push(Node::default());
                             let n = nodes.len() - 1;
-                            nodes[at].children.push((seg.as_str().into(), n));
+                            nodes[at].children.push(Child::new(seg, n));
                             n
                         }
                     };
@@ -226,7 +283,7 @@ impl Plan {
         // Children are always pushed after their parent, so a reverse pass sees them first.
         for n in (1..nodes.len()).rev() {
             let mut below = Vec::new();
-            for &(_, c) in &nodes[n].children {
+            for c in nodes[n].children.iter().map(|c| c.node) {
                 below.extend(nodes[c].capture);
                 below.extend(nodes[c].below.iter().copied());
             }

@@ -175,20 +175,31 @@ impl Extractor {
         self.classify_with(line, true)
     }
 
+    /// Like [`Extractor::classify`] for a line already known to be UTF-8 (its whole chunk was
+    /// checked at once, which costs less than a check per line).
+    pub fn classify_str<'a>(&self, line: &'a str) -> Line<'a> {
+        match self.prepare_str(line) {
+            Err(done) => done,
+            Ok((prefix_time, json)) => self.extract_any(prefix_time, json, true),
+        }
+    }
+
+    fn extract_any<'a>(&self, prefix_time: Option<i64>, json: &'a str, fast: bool) -> Line<'a> {
+        if fast && let Ok(line) = self.extract::<Fast>(prefix_time, json) {
+            return line;
+        }
+        match self.extract::<Serde>(prefix_time, json) {
+            Ok(line) => line,
+            Err(_) => unreachable!("the reference walker never bails"),
+        }
+    }
+
     /// Classifies with the reference walker only (`fast = false`), or the fast walker first.
     /// The results are the same; this exists to prove it.
     pub fn classify_with<'a>(&self, line: &'a [u8], fast: bool) -> Line<'a> {
         match self.prepare(line) {
             Err(done) => done,
-            Ok((prefix_time, json)) => {
-                if fast && let Ok(line) = self.extract::<Fast>(prefix_time, json) {
-                    return line;
-                }
-                match self.extract::<Serde>(prefix_time, json) {
-                    Ok(line) => line,
-                    Err(_) => unreachable!("the reference walker never bails"),
-                }
-            }
+            Ok((prefix_time, json)) => self.extract_any(prefix_time, json, fast),
         }
     }
 
@@ -217,6 +228,22 @@ impl Extractor {
             return Err(Line::Malformed(Malformed::InvalidUtf8));
         };
         let text = text.trim_start_matches(['\u{feff}', ' ', '\t']);
+        split_prefix(text).ok_or(Line::Malformed(Malformed::NoObject))
+    }
+
+    /// [`Extractor::prepare`] without the UTF-8 check.
+    #[allow(clippy::result_large_err)]
+    fn prepare_str<'a>(&self, line: &'a str) -> Result<(Option<i64>, &'a str), Line<'a>> {
+        if line
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+        {
+            return Err(Line::Blank);
+        }
+        if line.len() as u64 > self.max_line {
+            return Err(Line::Malformed(Malformed::TooLong(line.len() as u64)));
+        }
+        let text = line.trim_start_matches(['\u{feff}', ' ', '\t']);
         split_prefix(text).ok_or(Line::Malformed(Malformed::NoObject))
     }
 
