@@ -136,12 +136,7 @@ pub fn run(args: Args) -> Result<i32> {
         eprintln!("errlens: {p}");
     }
     let rows = offenders(&run.agg, &rules, args.min_rate_limited);
-    let top = match (args.top, args.format) {
-        (Some(0), _) => None,
-        (Some(n), _) => Some(n),
-        (None, Format::Table) => Some(10),
-        (None, _) => None,
-    };
+    let top = output::rows_kept(args.top, args.format);
     let table =
         table_of(&rows, args.input.show_keys, top).context("building the offenders table")?;
     let ctx = Context {

@@ -23,6 +23,16 @@ pub enum Format {
     Parquet,
 }
 
+/// Rows kept by `--top`: 0 keeps all; by default 10 on a terminal, all in every other format.
+pub fn rows_kept(top: Option<usize>, format: Format) -> Option<usize> {
+    match (top, format) {
+        (Some(0), _) => None,
+        (Some(n), _) => Some(n),
+        (None, Format::Table) => Some(10),
+        (None, _) => None,
+    }
+}
+
 /// Writes `bytes` to `path` atomically, or to stdout when there is no path.
 pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {

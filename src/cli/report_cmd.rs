@@ -54,12 +54,7 @@ pub fn run(args: Args) -> Result<i32> {
         write_rejects(path, &run.rejects, args.input.show_keys)
             .with_context(|| format!("cannot write rejects to {}", path.display()))?;
     }
-    let top = match (args.top, args.format) {
-        (Some(0), _) => None,
-        (Some(n), _) => Some(n),
-        (None, Format::Table) => Some(10),
-        (None, _) => None,
-    };
+    let top = output::rows_kept(args.top, args.format);
     let opts = ReportOptions {
         show_keys: args.input.show_keys,
         top,
