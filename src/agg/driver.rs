@@ -233,7 +233,7 @@ pub fn run(
                     failures.lock().unwrap().push((
                         i,
                         InputError::Read {
-                            path: source_name(sources, i),
+                            path: summaries[i].name.clone(),
                             what,
                             bytes: progress.bytes,
                             lines: 0,
@@ -305,8 +305,4 @@ pub fn run(
         errors,
         rejects,
     })
-}
-
-fn source_name(sources: &[Source], i: usize) -> String {
-    sources[i].name()
 }

@@ -179,18 +179,7 @@ bursty = >= {} RATE_001 in one minute; ignores retry_after = >= {:.0}% of checka
             output::emit(out, text.as_bytes())?;
         }
         Format::Json => {
-            let mut doc = serde_json::Map::new();
-            doc.insert("errlens_version".into(), json!(env!("CARGO_PKG_VERSION")));
-            doc.insert(
-                "inputs".into(),
-                json!(
-                    ctx.inputs
-                        .iter()
-                        .map(|s| json!({"name": s.name, "lines": s.lines}))
-                        .collect::<Vec<_>>()
-                ),
-            );
-            doc.insert("input_errors".into(), json!(ctx.input_errors));
+            let mut doc = render::json::header(&ctx);
             doc.insert(
                 "rules".into(),
                 json!({

@@ -21,36 +21,36 @@ pub fn rows(t: &Table) -> Value {
     Value::Array(rows)
 }
 
-/// The whole report document.
-pub fn render(report: &Report, ctx: &Context) -> Value {
+/// The members every JSON document starts with: version, inputs, input problems, filters.
+pub fn header(ctx: &Context) -> Map<String, Value> {
     let mut doc = Map::new();
     doc.insert("errlens_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    doc.insert(
-        "inputs".into(),
-        Value::Array(
-            ctx.inputs
-                .iter()
-                .map(|s| {
-                    json!({
-                        "name": s.name,
-                        "lines": s.lines,
-                        "bytes": s.bytes,
-                        "encoding": s.encoding.map(|e| format!("{e:?}").to_lowercase()),
-                    })
-                })
-                .collect(),
-        ),
-    );
+    let inputs = ctx
+        .inputs
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "lines": s.lines,
+                "bytes": s.bytes,
+                "encoding": s.encoding.map(|e| format!("{e:?}").to_lowercase()),
+            })
+        })
+        .collect();
+    doc.insert("inputs".into(), Value::Array(inputs));
     doc.insert("input_errors".into(), json!(ctx.input_errors));
-    doc.insert(
-        "filters".into(),
-        Value::Object(
-            ctx.filters
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect(),
-        ),
-    );
+    let filters = ctx
+        .filters
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    doc.insert("filters".into(), Value::Object(filters));
+    doc
+}
+
+/// The whole report document.
+pub fn render(report: &Report, ctx: &Context) -> Value {
+    let mut doc = header(ctx);
     doc.insert(
         "totals".into(),
         serde_json::to_value(report.totals).unwrap_or(Value::Null),
