@@ -241,28 +241,12 @@ fn report_has_an_offenders_section() {
 #[test]
 fn the_keys_gen_throttles_are_the_top_rows() {
     let d = Dir::new();
-    let log = d.path("gen.log");
-    let summary = d.path("summary.json");
-    let out = run(
+    let (log, s) = util::gen_log(
+        &d,
         &[
-            "gen",
-            "--lines",
-            "30000",
-            "--days",
-            "5",
-            "--keys",
-            "400",
-            "--seed",
-            "3",
-            "-o",
-            log.to_str().unwrap(),
-            "--summary",
-            summary.to_str().unwrap(),
+            "--lines", "30000", "--days", "5", "--keys", "400", "--seed", "3",
         ],
-        None,
     );
-    assert!(out.status.success());
-    let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
     let mut want: Vec<String> = s["throttled_keys"]
         .as_array()
         .unwrap()

@@ -367,28 +367,12 @@ fn report_is_the_same_for_any_chunk_size_and_thread_count() {
 #[test]
 fn gen_output_matches_what_gen_says_it_wrote() {
     let d = Dir::new();
-    let log = d.path("gen.log");
-    let summary = d.path("summary.json");
-    let out = run(
+    let (log, s) = util::gen_log(
+        &d,
         &[
-            "gen",
-            "--lines",
-            "20000",
-            "--days",
-            "4",
-            "--keys",
-            "300",
-            "--seed",
-            "11",
-            "-o",
-            log.to_str().unwrap(),
-            "--summary",
-            summary.to_str().unwrap(),
+            "--lines", "20000", "--days", "4", "--keys", "300", "--seed", "11",
         ],
-        None,
     );
-    assert!(out.status.success());
-    let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
     let (r, code, _) = report(&[log.to_str().unwrap()], None);
     assert_eq!(code, 0);
     for k in [

@@ -140,3 +140,25 @@ pub fn totals(v: &Value) -> [u64; 8] {
     );
     arr
 }
+
+/// Runs `errlens gen ARGS` into `dir/gen.log` and returns that path and the summary gen wrote.
+pub fn gen_log(dir: &Dir, args: &[&str]) -> (PathBuf, Value) {
+    let log = dir.path("gen.log");
+    let summary = dir.path("summary.json");
+    let mut full = vec![
+        "gen",
+        "-o",
+        log.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ];
+    full.extend_from_slice(args);
+    let out = run(&full, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    (log, s)
+}
