@@ -1,8 +1,7 @@
 //! `errlens report`: the whole-range error report.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
@@ -108,23 +107,26 @@ pub fn run(args: Args) -> Result<i32> {
     })
 }
 
-fn write_rejects(path: &PathBuf, rejects: &[Reject], show_keys: bool) -> std::io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
-    for r in rejects {
-        let head = String::from_utf8_lossy(&r.head);
-        let head = if show_keys {
-            head.into_owned()
-        } else {
-            secret::redact(&head)
-        };
-        let row = serde_json::json!({
-            "source": r.source,
-            "line": r.line,
-            "reason": r.reason.to_string(),
-            "head": head,
-        });
-        serde_json::to_writer(&mut w, &row)?;
-        w.write_all(b"\n")?;
-    }
-    w.flush()
+/// Writes the rejects as JSON lines, whole (temporary file and rename), like every output.
+fn write_rejects(path: &Path, rejects: &[Reject], show_keys: bool) -> Result<()> {
+    output::write_atomic(path, |f| {
+        let mut w = BufWriter::new(f);
+        for r in rejects {
+            let head = String::from_utf8_lossy(&r.head);
+            let head = if show_keys {
+                head.into_owned()
+            } else {
+                secret::redact(&head)
+            };
+            let row = serde_json::json!({
+                "source": r.source,
+                "line": r.line,
+                "reason": r.reason.to_string(),
+                "head": head,
+            });
+            serde_json::to_writer(&mut w, &row)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()
+    })
 }

@@ -261,6 +261,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    // skip_object, skip_array and object repeat the member loop on purpose: folding them into
+    // one generic loop with a closure per member measured 2-8% slower in the classify benches.
     fn skip_object(&mut self, depth: u32) -> R<()> {
         if depth > MAX_DEPTH {
             return Err(BAIL);
