@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use super::{Aggregate, Merge};
+use super::{Aggregate, Merge, Sink};
 use crate::error::{InputError, RunError};
 use crate::extract::{Extractor, Line, Malformed};
 use crate::filter::Filter;
@@ -61,32 +61,39 @@ pub struct SourceSummary {
 
 /// What a run produced: the aggregate, and everything that went wrong on the way.
 #[derive(Debug, Default)]
-pub struct Run {
-    pub agg: Aggregate,
+pub struct Run<S = Aggregate> {
+    pub agg: S,
     pub sources: Vec<SourceSummary>,
     pub errors: Vec<InputError>,
     pub rejects: Vec<Reject>,
 }
 
 /// One worker's partial result.
-#[derive(Default)]
-struct Partial {
-    agg: Aggregate,
+struct Partial<S> {
+    agg: S,
     /// Lines per chunk, to turn chunk-local line numbers into file line numbers.
     chunk_lines: Vec<(u32, u32, u64)>,
     /// (source, chunk, line within chunk, reason, head).
     rejects: Vec<(u32, u32, u64, Malformed, Vec<u8>)>,
 }
 
-impl Merge for Partial {
-    fn merge(&mut self, o: Partial) {
+impl<S: Sink> Merge for Partial<S> {
+    fn merge(&mut self, o: Partial<S>) {
         self.agg.merge(o.agg);
         self.chunk_lines.extend(o.chunk_lines);
         self.rejects.extend(o.rejects);
     }
 }
 
-impl Partial {
+impl<S: Sink> Partial<S> {
+    fn new(agg: S) -> Self {
+        Partial {
+            agg,
+            chunk_lines: Vec::new(),
+            rejects: Vec::new(),
+        }
+    }
+
     /// Counts one classified line.
     #[inline]
     fn line(
@@ -98,7 +105,7 @@ impl Partial {
         filter: &Filter,
         keep_rejects: bool,
     ) {
-        let t = &mut self.agg.totals;
+        let t = self.agg.totals();
         t.lines += 1;
         match class {
             Line::Blank => t.blank += 1,
@@ -114,7 +121,7 @@ impl Partial {
                 if filter.accepts(&rec) {
                     self.agg.add_request(&rec);
                 } else {
-                    self.agg.totals.filtered += 1;
+                    self.agg.totals().filtered += 1;
                 }
             }
         }
@@ -149,8 +156,9 @@ impl Partial {
                 }
             }
             Piece::Oversized { head, len } => {
-                self.agg.totals.lines += 1;
-                self.agg.totals.malformed += 1;
+                let t = self.agg.totals();
+                t.lines += 1;
+                t.malformed += 1;
                 if keep_rejects {
                     self.rejects.push((
                         chunk.source,
@@ -174,6 +182,17 @@ pub fn run(
     filter: &Filter,
     opts: &Options,
 ) -> Result<Run, RunError> {
+    run_with(sources, ex, filter, opts, Aggregate::default)
+}
+
+/// [`run`] into any [`Sink`]: `empty` makes each worker's own, the results are merged.
+pub fn run_with<S: Sink>(
+    sources: &[Source],
+    ex: &Extractor,
+    filter: &Filter,
+    opts: &Options,
+    empty: impl Fn() -> S + Sync + Send,
+) -> Result<Run<S>, RunError> {
     let threads = opts.threads.max(1);
     let workers = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -247,17 +266,23 @@ pub fn run(
         workers.install(|| {
             rx.into_iter()
                 .par_bridge()
-                .fold(Partial::default, |mut p, chunk| {
-                    p.process(&chunk, ex, filter, opts.collect_rejects);
-                    if let Piece::Lines(buf) = chunk.piece {
-                        pool.put(buf);
-                    }
-                    p
-                })
-                .reduce(Partial::default, |mut a, b| {
-                    a.merge(b);
-                    a
-                })
+                .fold(
+                    || Partial::new(empty()),
+                    |mut p, chunk| {
+                        p.process(&chunk, ex, filter, opts.collect_rejects);
+                        if let Piece::Lines(buf) = chunk.piece {
+                            pool.put(buf);
+                        }
+                        p
+                    },
+                )
+                .reduce(
+                    || Partial::new(empty()),
+                    |mut a, b| {
+                        a.merge(b);
+                        a
+                    },
+                )
         })
     });
 

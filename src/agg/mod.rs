@@ -1,6 +1,7 @@
 //! Mergeable partial aggregates: each worker fills its own, the driver merges them.
 //! Every sum is commutative, so the result is the same for any chunking and thread count.
 
+pub mod daily;
 pub mod driver;
 pub mod keyed;
 pub mod tables;
@@ -26,11 +27,38 @@ impl Merge for u64 {
     }
 }
 
+impl<const N: usize> Merge for [u64; N] {
+    fn merge(&mut self, other: [u64; N]) {
+        for (a, b) in self.iter_mut().zip(other) {
+            *a += b;
+        }
+    }
+}
+
 impl<K: Hash + Eq, V: Merge + Default> Merge for HashMap<K, V> {
     fn merge(&mut self, other: Self) {
         for (k, v) in other {
             self.entry(k).or_default().merge(v);
         }
+    }
+}
+
+/// What the driver fills, one per worker, merged at the end: line counts and requests.
+pub trait Sink: Merge + Send {
+    /// The line buckets (the driver counts blank, malformed, unrecognized and filtered lines).
+    fn totals(&mut self) -> &mut Totals;
+    /// Counts one request that passed the filters.
+    fn add_request(&mut self, rec: &Record<'_>);
+}
+
+impl Sink for Aggregate {
+    fn totals(&mut self) -> &mut Totals {
+        &mut self.totals
+    }
+
+    #[inline]
+    fn add_request(&mut self, rec: &Record<'_>) {
+        Aggregate::add_request(self, rec)
     }
 }
 

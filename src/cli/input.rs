@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::agg::driver::{self, Options, Run};
+use crate::agg::{Aggregate, Sink};
 use crate::catalog::Catalog;
 use crate::extract::{Extractor, FieldMap, time};
 use crate::filter::Filter;
@@ -161,6 +162,16 @@ impl InputArgs {
         filter: &Filter,
         collect_rejects: bool,
     ) -> Result<(Vec<Source>, Run, Vec<String>)> {
+        self.run_with(filter, collect_rejects, Aggregate::default)
+    }
+
+    /// [`InputArgs::run`] into any sink.
+    pub fn run_with<S: Sink>(
+        &self,
+        filter: &Filter,
+        collect_rejects: bool,
+        empty: impl Fn() -> S + Sync + Send,
+    ) -> Result<(Vec<Source>, Run<S>, Vec<String>)> {
         let ex = self.extractor()?;
         let (sources, open_errors) = input::expand(&self.paths);
         let progress = (!self.quiet && std::io::stderr().is_terminal()).then(|| {
@@ -183,7 +194,7 @@ impl InputArgs {
             collect_rejects,
             progress: progress.clone(),
         };
-        let run = driver::run(&sources, &ex, filter, &opts)?;
+        let run = driver::run_with(&sources, &ex, filter, &opts, empty)?;
         if let Some(pb) = progress {
             pb.finish_and_clear();
         }

@@ -1,0 +1,112 @@
+//! Per-day aggregates for `errlens daily`: the whole-range [`Aggregate`] for each local day,
+//! plus what only a day's report shows (hours by group, each key's codes).
+
+use super::{Aggregate, Keyed, Merge, ReqErr, Runs, Sink, Totals};
+use crate::extract::Record;
+use crate::zone::{Local, Zone};
+
+/// One local day.
+#[derive(Clone, Debug, Default)]
+pub struct Day {
+    /// Requests of the day (its `totals` count requests only: lines have no day).
+    pub agg: Aggregate,
+    /// Requests and error responses by local hour.
+    pub hours: [ReqErr; 24],
+    /// Error items by group, then hour.
+    pub hour_groups: Keyed<[u64; 24]>,
+    /// Error items by API key, then code.
+    pub key_codes: Keyed<Keyed<u64>>,
+}
+
+impl Merge for Day {
+    fn merge(&mut self, o: Day) {
+        self.agg.merge(o.agg);
+        for (a, b) in self.hours.iter_mut().zip(o.hours) {
+            a.merge(b);
+        }
+        self.hour_groups.merge(o.hour_groups);
+        self.key_codes.merge(o.key_codes);
+    }
+}
+
+/// Requests by local day; `None` holds requests without a time.
+#[derive(Clone, Debug)]
+pub struct Daily {
+    local: Local,
+    /// Line buckets (lines, blank, malformed, unrecognized, filtered); requests are in `days`.
+    lines: Totals,
+    pub days: Runs<Option<i32>, Day>,
+}
+
+impl Daily {
+    pub fn new(zone: &Zone) -> Daily {
+        Daily {
+            local: zone.local(),
+            lines: Totals::default(),
+            days: Runs::default(),
+        }
+    }
+
+    /// Every line's bucket, requests summed over the days.
+    pub fn totals(&self) -> Totals {
+        let mut t = self.lines;
+        for (_, d) in self.days.iter() {
+            t.merge(d.agg.totals);
+        }
+        t
+    }
+
+    /// Every day merged: the whole range as one aggregate. Its `days` are UTC days, as in
+    /// `errlens report` and `errlens offenders` (offender persistence counts UTC days).
+    pub fn range(&self) -> Aggregate {
+        let mut all = Aggregate::default();
+        for (_, d) in self.days.iter() {
+            all.merge(d.agg.clone());
+        }
+        all.totals = self.totals();
+        all
+    }
+}
+
+impl Merge for Daily {
+    fn merge(&mut self, o: Daily) {
+        self.lines.merge(o.lines);
+        self.days.merge(o.days);
+    }
+}
+
+impl Sink for Daily {
+    fn totals(&mut self) -> &mut Totals {
+        &mut self.lines
+    }
+
+    fn add_request(&mut self, rec: &Record<'_>) {
+        let (day, hour) = match rec.time {
+            Some(t) => {
+                let (d, h) = self.local.day_hour(t);
+                (Some(d), h as usize)
+            }
+            None => (None, 0),
+        };
+        let d = self.days.entry(day);
+        d.agg.add_request(rec);
+        let error = rec.is_error();
+        d.hours[hour].merge(ReqErr {
+            requests: 1,
+            errors: error as u64,
+        });
+        if !error {
+            return;
+        }
+        let items = rec.error_items();
+        let codes = d.key_codes.entry(rec.key.as_deref());
+        if items.is_empty() {
+            d.hour_groups.entry(None)[hour] += 1;
+            *codes.entry(None) += 1;
+        }
+        for item in items {
+            d.hour_groups.entry(item.group.as_deref())[hour] += 1;
+            *codes.entry(item.code.as_deref()) += 1;
+        }
+    }
+}
