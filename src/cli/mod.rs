@@ -2,6 +2,7 @@
 //! and exit statuses here and nowhere else.
 
 mod catalog_cmd;
+mod daily_cmd;
 mod gen_cmd;
 mod input;
 mod offenders_cmd;
@@ -26,7 +27,8 @@ still covers everything else), an output could not be written, or the arguments 
 Examples:
   errlens report /var/log/gateway/              # every log file below a directory, gzip/zstd too
   kubectl logs --timestamps deploy/gateway | errlens report
-  errlens report --since 2026-11-24 --code RATE_001 --format json app.log.gz";
+  errlens report --since 2026-11-24 --code RATE_001 --format json app.log.gz
+  errlens daily today.log.gz --out reports/ --history history.parquet --tz Europe/Istanbul";
 
 /// errlens turns WhatsApp Business gateway request logs into error reports people act on.
 #[derive(Debug, Parser)]
@@ -41,6 +43,9 @@ enum Command {
     /// Read request logs and print an error report: totals, codes, groups, statuses, keys,
     /// days and endpoints, with a reconciliation of every line read.
     Report(report_cmd::Args),
+    /// Write one report per day (Markdown, HTML, JSON, CSV, Parquet) and an index, comparing
+    /// each day with the previous one and the trailing week; --history carries days across runs.
+    Daily(daily_cmd::Args),
     /// Rank the API keys that keep hitting RATE_001: persistence, bursts, retry behaviour,
     /// and a verdict with the rule behind it. `--fail-if` turns it into a cron/CI check.
     Offenders(offenders_cmd::Args),
@@ -72,6 +77,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Report(a) => report_cmd::run(a),
+        Command::Daily(a) => daily_cmd::run(a),
         Command::Offenders(a) => offenders_cmd::run(a),
         Command::Catalog(a) => catalog_cmd::run(a),
         Command::Gen(a) => gen_cmd::run(a),

@@ -43,6 +43,14 @@ pub struct Args {
     #[arg(long = "fail-if", value_name = "COND")]
     fail_if: Vec<String>,
 
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+/// The offender verdict rules, shared by `offenders`, `report` and `daily`.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Offender verdict rules")]
+pub struct RulesArgs {
     /// Verdict `persistent`: RATE_001 on at least this share of the days in range
     /// (days with any request in the input)...
     #[arg(long, value_name = "SHARE", default_value_t = Rules::default().persistent_share)]
@@ -64,6 +72,18 @@ pub struct Args {
     /// ...and at least this many.
     #[arg(long, value_name = "N", default_value_t = Rules::default().early_min)]
     early_min: u64,
+}
+
+impl RulesArgs {
+    pub fn rules(&self) -> Rules {
+        Rules {
+            persistent_share: self.persistent_share,
+            persistent_min_days: self.persistent_min_days,
+            bursty_peak: self.bursty_peak,
+            early_share: self.early_share,
+            early_min: self.early_min,
+        }
+    }
 }
 
 /// One `--fail-if` condition.
@@ -122,13 +142,7 @@ pub fn run(args: Args) -> Result<i32> {
     if args.format == Format::Parquet && args.output.is_none() {
         bail!("--format parquet needs --output FILE");
     }
-    let rules = Rules {
-        persistent_share: args.persistent_share,
-        persistent_min_days: args.persistent_min_days,
-        bursty_peak: args.bursty_peak,
-        early_share: args.early_share,
-        early_min: args.early_min,
-    };
+    let rules = args.rules.rules();
     let filter = args.input.filter()?;
     args.input.catalog()?;
     let (_, run, problems) = args.input.run(&filter, false)?;

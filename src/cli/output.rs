@@ -6,6 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
+use crate::render::formats;
+use crate::report::Table;
+
 /// Output formats of the table-producing commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -31,6 +34,24 @@ pub fn rows_kept(top: Option<usize>, format: Format) -> Option<usize> {
         (None, Format::Table) => Some(10),
         (None, _) => None,
     }
+}
+
+/// Writes each table into `dir` as `NAME.csv` or `NAME.parquet`, each file whole.
+pub fn write_tables(dir: &Path, tables: &[&Table], format: Format) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for t in tables {
+        match format {
+            Format::Csv => emit(
+                Some(&dir.join(format!("{}.csv", t.name))),
+                formats::csv(t).as_bytes(),
+            )?,
+            Format::Parquet => write_atomic(&dir.join(format!("{}.parquet", t.name)), |f| {
+                formats::parquet_to(t, f)
+            })?,
+            other => anyhow::bail!("{other:?} is not a one-file-per-table format"),
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically, or to stdout when there is no path.

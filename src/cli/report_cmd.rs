@@ -9,7 +9,7 @@ use super::input::InputArgs;
 use super::output::{self, Format};
 use super::{EXIT_OK, EXIT_TROUBLE};
 use crate::agg::driver::Reject;
-use crate::render::{self, Context, formats};
+use crate::render::{self, Context};
 use crate::report::offenders::{Rules, offenders, table_of};
 use crate::report::{self, ReportOptions};
 use crate::secret;
@@ -80,24 +80,10 @@ pub fn run(args: Args) -> Result<i32> {
         Format::Md => output::emit(out, render::document::markdown(&report, &ctx).as_bytes())?,
         Format::Html => output::emit(out, render::document::html(&report, &ctx).as_bytes())?,
         Format::Csv | Format::Parquet => {
-            let dir = out.expect("checked above");
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            let mut tables: Vec<&report::Table> = report.tables.iter().collect();
             let totals = render::document::totals_table(&report)?;
-            tables.insert(0, &totals);
-            for t in tables {
-                if args.format == Format::Csv {
-                    output::emit(
-                        Some(&dir.join(format!("{}.csv", t.name))),
-                        formats::csv(t).as_bytes(),
-                    )?;
-                } else {
-                    output::write_atomic(&dir.join(format!("{}.parquet", t.name)), |f| {
-                        formats::parquet_to(t, f)
-                    })?;
-                }
-            }
+            let mut tables: Vec<&report::Table> = vec![&totals];
+            tables.extend(report.tables.iter());
+            output::write_tables(out.expect("checked above"), &tables, args.format)?;
         }
     }
     Ok(if problems.is_empty() {

@@ -70,27 +70,83 @@ fn summary(report: &Report, ctx: &Context) -> Vec<String> {
     lines
 }
 
+/// A document for people: a title, sentences, links to other documents, then tables.
+#[derive(Clone, Debug, Default)]
+pub struct Page<'a> {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    /// (label, relative address); both escaped when rendered.
+    pub links: Vec<(String, String)>,
+    pub tables: Vec<&'a Table>,
+}
+
+impl Page<'_> {
+    /// As Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("## {}\n\n", text::md_cell(&self.title));
+        for l in &self.paragraphs {
+            let _ = writeln!(out, "{}\n", text::md_cell(l));
+        }
+        for (label, href) in &self.links {
+            let _ = writeln!(
+                out,
+                "- [{}]({})",
+                text::md_cell(label).replace(['[', ']'], ""),
+                href.replace(['(', ')', ' '], "")
+            );
+        }
+        if !self.links.is_empty() {
+            out.push('\n');
+        }
+        for t in &self.tables {
+            out.push_str(&md_table(t));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// As one self-contained HTML page.
+    pub fn html(&self) -> String {
+        let mut body = String::new();
+        for l in &self.paragraphs {
+            let _ = writeln!(body, "<p>{}</p>", text::html(l));
+        }
+        if !self.links.is_empty() {
+            body.push_str("<ul class=\"links\">\n");
+            for (label, href) in &self.links {
+                let _ = writeln!(
+                    body,
+                    "<li><a href=\"{}\">{}</a></li>",
+                    text::html(href),
+                    text::html(label)
+                );
+            }
+            body.push_str("</ul>\n");
+        }
+        for t in &self.tables {
+            body.push_str(&html_table(t));
+        }
+        html_page(&self.title, &body)
+    }
+}
+
+fn report_page<'a>(report: &'a Report, ctx: &Context) -> Page<'a> {
+    let mut paragraphs = summary(report, ctx);
+    paragraphs.extend(report.notes.iter().cloned());
+    Page {
+        title: "errlens report".into(),
+        paragraphs,
+        links: vec![],
+        tables: report.tables.iter().collect(),
+    }
+}
+
 /// The report as Markdown.
 pub fn markdown(report: &Report, ctx: &Context) -> String {
-    let mut out = String::from("## errlens report\n\n");
-    for l in summary(report, ctx) {
-        let _ = writeln!(out, "{}\n", text::md_cell(&l));
-    }
-    for t in &report.tables {
-        out.push_str(&md_table(t));
-        out.push('\n');
-    }
-    out
+    report_page(report, ctx).markdown()
 }
 
 /// The report as one self-contained HTML page.
 pub fn html(report: &Report, ctx: &Context) -> String {
-    let mut body = String::new();
-    for l in summary(report, ctx) {
-        let _ = writeln!(body, "<p>{}</p>", text::html(&l));
-    }
-    for t in &report.tables {
-        body.push_str(&html_table(t));
-    }
-    html_page("errlens report", &body)
+    report_page(report, ctx).html()
 }

@@ -48,6 +48,7 @@ pub fn csv(t: &Table) -> String {
 /// One table as a Markdown table under a heading.
 pub fn markdown(t: &Table) -> String {
     let mut out = format!("### {}\n\n", t.title);
+    out.push_str(&super::chart::text_bars(t));
     if t.df.height() == 0 {
         out.push_str("(none)\n");
         return out;
@@ -96,6 +97,7 @@ pub fn markdown(t: &Table) -> String {
 /// One table as an HTML `<table>` under a heading, every cell escaped.
 pub fn html_table(t: &Table) -> String {
     let mut out = format!("<h2>{}</h2>\n", text::html(t.title));
+    out.push_str(&super::chart::svg(t));
     if t.df.height() == 0 {
         out.push_str("<p>(none)</p>\n");
         return out;
@@ -113,6 +115,8 @@ pub fn html_table(t: &Table) -> String {
             } else {
                 ""
             };
+            // An empty cell is a null (no code, no group): shown as a dash, as in Markdown.
+            let v = if v.is_empty() { "–".to_owned() } else { v };
             let _ = write!(out, "<td{class}>{}</td>", text::html(&v));
         }
         out.push_str("</tr>\n");
@@ -136,7 +140,11 @@ pub fn html_page(title: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
 <style>body{{font:15px/1.4 system-ui,sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#222}}\
 table{{border-collapse:collapse;font-size:13px}}th,td{{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:left}}\
-td.num{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:auto}}.note{{color:#666}}</style>\n\
+td.num{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:auto}}.note{{color:#666}}\
+figure.chart{{margin:.5rem 0}}h1{{font-size:1.5rem;line-height:1.25}}h2{{font-size:1.15rem;margin-top:1.6rem}}\
+figure.chart svg{{width:100%;max-width:640px;height:auto;display:block}}\
+.legend{{font-size:13px}}.legend span{{margin-right:.8rem;white-space:nowrap}}\
+.legend i{{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}}</style>\n\
 </head><body>\n<h1>{}</h1>\n{body}</body></html>\n",
         text::html(title),
         text::html(title)

@@ -1,5 +1,6 @@
 //! Renderers: each turns a [`Report`](crate::report::Report) and the run's context into bytes.
 
+pub mod chart;
 pub mod document;
 pub mod formats;
 pub mod json;

@@ -1,6 +1,7 @@
 //! Aggregates become report tables: polars DataFrames, sorted and cut, secrets masked.
 //! Every renderer reads these same tables.
 
+pub mod daily;
 pub mod offenders;
 
 use polars::prelude::*;
@@ -31,12 +32,23 @@ pub struct Table {
     pub total_rows: usize,
     /// The columns a terminal shows, when not all of them fit.
     pub terminal_columns: Option<&'static [&'static str]>,
+    /// Drawn above the table where the format can (HTML, Markdown).
+    pub chart: Option<Chart>,
+}
+
+/// A chart drawn from a table's own columns.
+#[derive(Clone, Debug)]
+pub enum Chart {
+    /// One bar per row, labelled by column `x`, stacked from the `stacks` columns.
+    StackedBars { x: String, stacks: Vec<String> },
 }
 
 /// A whole-range error report.
 #[derive(Clone, Debug)]
 pub struct Report {
     pub totals: Totals,
+    /// Sentences for people, shown before the tables (comparisons, rules applied).
+    pub notes: Vec<String>,
     pub tables: Vec<Table>,
 }
 
@@ -46,7 +58,7 @@ impl Report {
     }
 }
 
-fn sorted(df: DataFrame, by: &[&str], descending: &[bool]) -> PolarsResult<DataFrame> {
+pub(crate) fn sorted(df: DataFrame, by: &[&str], descending: &[bool]) -> PolarsResult<DataFrame> {
     df.sort(
         by.iter().copied(),
         SortMultipleOptions::default()
@@ -73,6 +85,7 @@ pub(crate) fn table(
         df,
         total_rows,
         terminal_columns: None,
+        chart: None,
     }
 }
 
@@ -216,6 +229,7 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
 
     Ok(Report {
         totals: agg.totals,
+        notes: Vec::new(),
         tables,
     })
 }

@@ -19,6 +19,10 @@ impl Dir {
         }
     }
 
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.tmp.path().join(name)
     }
@@ -61,7 +65,15 @@ pub fn zstd(bytes: &[u8]) -> Vec<u8> {
 
 /// Runs errlens with `args`, feeding `stdin` if given.
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_in(None, args, stdin)
+}
+
+/// Runs errlens in directory `cwd` (relative paths in `args` stay short and stable).
+pub fn run_in(cwd: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_errlens"));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     cmd.args(args)
         .env_remove("NO_COLOR")
         .stdin(if stdin.is_some() {
