@@ -774,3 +774,65 @@ fn markdown_html_csv_and_parquet_carry_the_same_tables_and_escape_log_text() {
     let out = run(&["report", "--format", "csv", p], None);
     assert_eq!(out.status.code(), Some(2), "csv without --output DIR");
 }
+
+/// Runs `errlens report LOG` under a pseudo-terminal (script(1), util-linux) and returns what
+/// the terminal showed.
+fn on_a_terminal(log: &std::path::Path, no_color: Option<&str>) -> String {
+    let cmd = format!(
+        "{} report --quiet {}",
+        env!("CARGO_BIN_EXE_errlens"),
+        log.display()
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        c.env("NO_COLOR", v);
+    }
+    let out = c
+        .output()
+        .expect("script(1) from util-linux runs the binary under a pseudo-terminal");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let dir = Dir::new();
+    let log = dir.write("shapes.log", &fixture("shapes.log"));
+    let tty = on_a_terminal(&log, None);
+    assert!(tty.contains("\x1b[1mErrors by code\x1b[0m"), "{tty}");
+    // NO_COLOR set to anything but "" turns colour off; "" does not (no-color.org).
+    let plain = on_a_terminal(&log, Some("1"));
+    assert!(
+        plain.contains("Errors by code") && !plain.contains('\x1b'),
+        "{plain}"
+    );
+    assert!(on_a_terminal(&log, Some("")).contains('\x1b'));
+    // Not a terminal: no colour.
+    let out = run(&["report", "--quiet", log.to_str().unwrap()], None);
+    assert!(!out.stdout.contains(&0x1b));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Errors by code"));
+}
+
+#[test]
+fn output_files_get_the_usual_mode_or_keep_their_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    let log = dir.write("shapes.log", &fixture("shapes.log"));
+    let out = dir.path("report.md");
+    let write = || {
+        let status = std::process::Command::new("sh")
+            .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_errlens"))
+            .args(["report", "--quiet", "--format", "md", "-o"])
+            .arg(&out)
+            .arg(&log)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(write(), 0o644, "a new report is not private to its writer");
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(write(), 0o600, "a replaced report keeps its mode");
+}

@@ -156,6 +156,7 @@ pub fn run(args: Args) -> Result<i32> {
         inputs: run.sources,
         input_errors: problems.clone(),
         filters: args.input.filter_labels(),
+        colour: false,
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -272,11 +273,7 @@ fn write_document(
                 }
                 doc.insert("notes".into(), json!(report.notes));
                 doc.insert("totals".into(), serde_json::to_value(report.totals)?);
-                for t in &report.tables {
-                    doc.insert(t.name.into(), json_render::rows(t));
-                }
-                let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(doc))?;
-                s.push('\n');
+                let s = json_render::document(doc, &report.tables)?;
                 let path = dir.join(format!("{stem}.json"));
                 output::emit(Some(&path), s.as_bytes())?;
                 paths.push(path);

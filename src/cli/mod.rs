@@ -113,6 +113,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Colour for stdout: a terminal, and no NO_COLOR.
+pub(crate) fn colour() -> bool {
+    use std::io::IsTerminal;
+    crate::render::colour_wanted(
+        io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
 /// Writes all of `bytes` to stdout.
 pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();

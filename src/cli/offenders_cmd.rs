@@ -157,12 +157,16 @@ pub fn run(args: Args) -> Result<i32> {
         inputs: run.sources,
         input_errors: problems.clone(),
         filters: args.input.filter_labels(),
+        colour: args.output.is_none() && super::colour(),
     };
     let out = args.output.as_deref();
     match args.format {
         Format::Table => {
             let mut text = String::new();
-            text.push_str(&format!("{}\n", table.title));
+            text.push_str(&format!(
+                "{}\n",
+                render::Paint(ctx.colour).bold(table.title)
+            ));
             if table.df.height() == 0 {
                 text.push_str("  no key was rate limited\n");
             } else {

@@ -71,7 +71,16 @@ pub fn write_atomic(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    // A new file gets the mode any new file gets (0666 less the umask), not tempfile's 0600;
+    // a file replaced keeps its own mode.
+    let mode = std::fs::metadata(path).map_or_else(
+        |_| std::os::unix::fs::PermissionsExt::from_mode(0o666),
+        |m| m.permissions(),
+    );
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".errlens-")
+        .permissions(mode)
+        .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     write(tmp.as_file_mut())
         .and_then(|()| tmp.as_file_mut().sync_all())

@@ -68,15 +68,12 @@ pub fn run(args: Args) -> Result<i32> {
         inputs: run.sources,
         input_errors: problems.clone(),
         filters: args.input.filter_labels(),
+        colour: args.output.is_none() && super::colour(),
     };
     let out = args.output.as_deref();
     match args.format {
         Format::Table => output::emit(out, render::table::render(&report, &ctx).as_bytes())?,
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&render::json::render(&report, &ctx))?;
-            s.push('\n');
-            output::emit(out, s.as_bytes())?
-        }
+        Format::Json => output::emit(out, render::json::render(&report, &ctx)?.as_bytes())?,
         Format::Md => output::emit(out, render::document::markdown(&report, &ctx).as_bytes())?,
         Format::Html => output::emit(out, render::document::html(&report, &ctx).as_bytes())?,
         Format::Csv | Format::Parquet => {

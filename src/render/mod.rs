@@ -7,8 +7,6 @@ pub mod json;
 pub mod table;
 pub mod text;
 
-use polars::prelude::AnyValue;
-
 use crate::agg::driver::SourceSummary;
 
 /// What a report is about, beyond its tables: inputs, problems met, filters applied.
@@ -19,21 +17,35 @@ pub struct Context {
     pub input_errors: Vec<String>,
     /// The filters in force, as `name = value` pairs, for the header.
     pub filters: Vec<(String, String)>,
+    /// Terminal output may use colour (see [`colour_wanted`]).
+    pub colour: bool,
 }
 
-/// A cell as JSON.
-pub(crate) fn any_to_json(v: &AnyValue<'_>) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        AnyValue::Null => Value::Null,
-        AnyValue::Boolean(b) => Value::Bool(*b),
-        AnyValue::String(s) => Value::String((*s).to_owned()),
-        AnyValue::StringOwned(s) => Value::String(s.to_string()),
-        AnyValue::UInt32(n) => (*n).into(),
-        AnyValue::UInt64(n) => (*n).into(),
-        AnyValue::Int32(n) => (*n).into(),
-        AnyValue::Int64(n) => (*n).into(),
-        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        other => Value::String(other.to_string()),
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but "" (no-color.org).
+pub fn colour_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// ANSI styles, or nothing when colour is off.
+#[derive(Clone, Copy, Debug)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+
+    /// Headings.
+    pub fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+
+    /// Something wrong: a failed reconciliation, an input problem.
+    pub fn red(self, s: &str) -> String {
+        self.wrap("1;31", s)
     }
 }

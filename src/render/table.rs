@@ -79,6 +79,7 @@ pub fn grid(t: &Table) -> Grid {
 /// The report as text for a terminal.
 pub fn render(report: &Report, ctx: &Context) -> String {
     let t = &report.totals;
+    let paint = super::Paint(ctx.colour);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -90,7 +91,11 @@ pub fn render(report: &Report, ctx: &Context) -> String {
     for (k, v) in &ctx.filters {
         let _ = writeln!(out, "filter: {k} = {v}");
     }
-    let _ = writeln!(out, "\nReconciliation (every line in exactly one bucket)");
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold("Reconciliation (every line in exactly one bucket)")
+    );
     let rows = [
         ("blank", t.blank, String::new()),
         ("malformed", t.malformed, String::new()),
@@ -117,7 +122,7 @@ pub fn render(report: &Report, ctx: &Context) -> String {
             if t.reconciles() {
                 "adds up".into()
             } else {
-                "DOES NOT ADD UP".into()
+                paint.red("DOES NOT ADD UP")
             },
         ),
     ];
@@ -127,7 +132,7 @@ pub fn render(report: &Report, ctx: &Context) -> String {
         let _ = writeln!(out, "{}", row.trim_end());
     }
     for table in &report.tables {
-        let _ = writeln!(out, "\n{}", table.title);
+        let _ = writeln!(out, "\n{}", paint.bold(table.title));
         if table.df.height() == 0 {
             let _ = writeln!(out, "  (none)");
             continue;
@@ -145,10 +150,11 @@ pub fn render(report: &Report, ctx: &Context) -> String {
     if !ctx.input_errors.is_empty() {
         let _ = writeln!(
             out,
-            "\nInput problems (the rest of the input is reported above)"
+            "\n{}",
+            paint.red("Input problems (the rest of the input is reported above)")
         );
         for e in &ctx.input_errors {
-            let _ = writeln!(out, "  {e}");
+            let _ = writeln!(out, "  {}", text::visible(e));
         }
     }
     out
