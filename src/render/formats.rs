@@ -110,8 +110,11 @@ pub fn html_table(t: &Table) -> String {
     for i in 0..t.df.height() {
         out.push_str("<tr>");
         for (c, v) in t.df.columns().iter().zip(cells(t, i)) {
+            // Cells stay on one line (the table scrolls sideways on a phone), except long text.
             let class = if c.dtype().is_primitive_numeric() {
                 " class=\"num\""
+            } else if v.chars().count() > 32 {
+                " class=\"wrap\""
             } else {
                 ""
             };
@@ -140,6 +143,7 @@ pub fn html_page(title: &str, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
 <style>body{{font:15px/1.4 system-ui,sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#222}}\
 table{{border-collapse:collapse;font-size:13px}}th,td{{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:left}}\
+td,th{{white-space:nowrap}}td.wrap{{white-space:normal;min-width:16rem}}\
 td.num{{text-align:right;font-variant-numeric:tabular-nums}}.scroll{{overflow-x:auto}}.note{{color:#666}}\
 figure.chart{{margin:.5rem 0}}h1{{font-size:1.5rem;line-height:1.25}}h2{{font-size:1.15rem;margin-top:1.6rem}}\
 figure.chart svg{{width:100%;max-width:640px;height:auto;display:block}}\
