@@ -46,9 +46,9 @@ pub struct Args {
     #[arg(long, short, value_name = "DIR")]
     out: PathBuf,
 
-    /// Formats to write, comma-separated or repeated: md, html, json, csv, parquet.
-    #[arg(long, short, value_enum, value_delimiter = ',', default_values_t = [Format::Md, Format::Html])]
-    format: Vec<Format>,
+    /// Formats to write, comma-separated or repeated.
+    #[arg(long, short, value_enum, value_delimiter = ',', default_values_t = [DailyFormat::Md, DailyFormat::Html])]
+    format: Vec<DailyFormat>,
 
     /// Report only this day (YYYY-MM-DD, local to --tz); repeat for several. Default: every
     /// day with a request in the input.
@@ -85,6 +85,33 @@ pub struct Args {
     rules: RulesArgs,
 }
 
+/// The formats `daily` writes; every one goes to files in --out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DailyFormat {
+    /// D.md: Markdown, for a chat or an email.
+    Md,
+    /// D.html: one self-contained page, charts as inline SVG.
+    Html,
+    /// D.json: one JSON document per day.
+    Json,
+    /// D/TABLE.csv: one CSV file per table.
+    Csv,
+    /// D/TABLE.parquet: one Parquet file per table.
+    Parquet,
+}
+
+impl From<DailyFormat> for Format {
+    fn from(f: DailyFormat) -> Format {
+        match f {
+            DailyFormat::Md => Format::Md,
+            DailyFormat::Html => Format::Html,
+            DailyFormat::Json => Format::Json,
+            DailyFormat::Csv => Format::Csv,
+            DailyFormat::Parquet => Format::Parquet,
+        }
+    }
+}
+
 /// Tables cut to `top` rows where a person reads them.
 fn cut(t: &Table, top: usize) -> Table {
     let mut t = t.clone();
@@ -113,9 +140,6 @@ fn parse_days(days: &[String]) -> Result<Option<BTreeSet<i32>>> {
 }
 
 pub fn run(args: Args) -> Result<i32> {
-    if args.format.contains(&Format::Table) {
-        bail!("errlens daily writes files: --format takes md, html, json, csv and parquet");
-    }
     let zone = Zone::parse(&args.tz)?;
     let wanted = parse_days(&args.day)?;
     let history = match &args.history {
@@ -236,7 +260,7 @@ fn write_document(
         paragraphs.push(format!("Input problem: {e}"));
     }
     let shown: Vec<Table> = report.tables.iter().map(|t| cut(t, args.top)).collect();
-    for &format in &args.format {
+    for format in args.format.iter().map(|&f| Format::from(f)) {
         let ext = match format {
             Format::Md => "md",
             Format::Html => "html",
@@ -288,7 +312,7 @@ fn write_document(
                     paths.push(sub);
                 }
             }
-            Format::Table => unreachable!("rejected above"),
+            Format::Table => bail!("errlens daily writes files, not terminal tables"),
         }
     }
     Ok(paths)

@@ -93,7 +93,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size, hide = true)]
     pub chunk_bytes: u64,
 
-    /// No progress bar.
+    /// No progress bar (and for `daily`, no list of the files written).
     #[arg(long, short)]
     pub quiet: bool,
 }
