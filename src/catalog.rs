@@ -138,26 +138,37 @@ impl Catalog {
             error,
         })?;
         let is_json = match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("json") => true,
-            Some(e) if e.eq_ignore_ascii_case("toml") => false,
-            _ => text.trim_start().starts_with('{') || text.trim_start().starts_with("[{"),
+            Some(e) if e.eq_ignore_ascii_case("json") => Some(true),
+            Some(e) if e.eq_ignore_ascii_case("toml") => Some(false),
+            _ => None,
+        };
+        self.extend_from_text(&path.display().to_string(), &text, is_json)
+    }
+
+    /// Adds the entries of catalog text named `name` (for messages); `is_json: None` guesses
+    /// from the first characters.
+    pub fn extend_from_text(
+        &mut self,
+        name: &str,
+        text: &str,
+        is_json: Option<bool>,
+    ) -> Result<usize, CatalogError> {
+        let is_json = is_json.unwrap_or_else(|| {
+            let t = text.trim_start();
+            t.starts_with('{') || t.starts_with("[{")
+        });
+        let parse_err = |message: String| CatalogError::Parse {
+            path: name.to_owned(),
+            message,
         };
         let entries = if is_json {
-            parse_json(&text)
+            parse_json(text)
         } else {
-            parse_toml(&text)
+            parse_toml(text)
         }
-        .map_err(|message| CatalogError::Parse {
-            path: path.display().to_string(),
-            message,
-        })?;
-        for e in &entries {
-            if e.code.trim().is_empty() {
-                return Err(CatalogError::Parse {
-                    path: path.display().to_string(),
-                    message: "an entry has an empty `code`".into(),
-                });
-            }
+        .map_err(parse_err)?;
+        if entries.iter().any(|e| e.code.trim().is_empty()) {
+            return Err(parse_err("an entry has an empty `code`".into()));
         }
         let n = entries.len();
         for e in entries {

@@ -21,6 +21,10 @@ pub enum FieldError {
 pub enum InputError {
     #[error("{path}: {source}")]
     Open { path: String, source: io::Error },
+    #[error(
+        "{path}: not a regular file (a FIFO, socket or device), skipped in a directory walk; name it on the command line to read it"
+    )]
+    NotAFile { path: String },
     #[error("{path}: cannot list directory: {source}")]
     Dir { path: String, source: io::Error },
     #[error("{path}: stopped after {bytes} bytes ({lines} lines) of {what}: {source}")]

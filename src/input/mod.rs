@@ -83,18 +83,31 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             walk(&path, sources, errors);
-        } else if ft.is_symlink() {
-            // Follow links to files, never links to directories (no loops).
+            continue;
+        }
+        // Links are followed to files, never to directories (no loops); a FIFO, socket or
+        // device met in a walk is named, not read (a FIFO nobody writes to would block).
+        let target = if ft.is_symlink() {
             match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => sources.push(Source::File(path)),
-                Err(source) => errors.push(InputError::Open {
-                    path: path.display().to_string(),
-                    source,
-                }),
+                Ok(m) if m.is_dir() => continue,
+                Ok(m) => m.file_type(),
+                Err(source) => {
+                    errors.push(InputError::Open {
+                        path: path.display().to_string(),
+                        source,
+                    });
+                    continue;
+                }
             }
         } else {
+            ft
+        };
+        if target.is_file() {
             sources.push(Source::File(path));
+        } else {
+            errors.push(InputError::NotAFile {
+                path: path.display().to_string(),
+            });
         }
     }
 }
@@ -182,5 +195,60 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Encoding, Box<dyn Re
             BufReader::with_capacity(256 * 1024, joined),
         )?),
     };
-    Ok((enc, reader))
+    Ok((enc, line_ends(reader)?))
+}
+
+/// Bytes sniffed for the line-end convention.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A stream whose first 64 KiB hold CR but no LF (classic Mac line ends) is read with every CR
+/// turned into LF, so its lines are not run together into one; any other stream is unchanged
+/// (CRLF lines lose their CR later, in the classifier).
+fn line_ends(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    // A read error here (a truncated gzip) comes after the bytes read before it, as it would
+    // without the sniffing, so they are still reported.
+    let failed = loop {
+        let want = (SNIFF_BYTES - head.len()) as u64;
+        match (&mut r).take(want).read_to_end(&mut head) {
+            Ok(_) => break None,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Some(e),
+        }
+    };
+    let cr_only = memchr::memchr(b'\n', &head).is_none() && memchr::memchr(b'\r', &head).is_some();
+    let rest: Box<dyn Read + Send> = match failed {
+        None => r,
+        Some(e) => Box::new(FailOnce(Some(e))),
+    };
+    let joined = io::Cursor::new(head).chain(rest);
+    Ok(if cr_only {
+        Box::new(CrToLf(joined))
+    } else {
+        Box::new(joined)
+    })
+}
+
+/// A reader that fails once with a stored error, then ends.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
+/// Turns every CR into LF.
+struct CrToLf<R>(R);
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for b in &mut buf[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
+    }
 }

@@ -1,0 +1,25 @@
+//! Any bytes as a log line: no panic, and the fast walker agrees with the reference walker
+//! wherever it does not hand the line over.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use errlens::extract::{Extractor, FieldMap};
+use libfuzzer_sys::fuzz_target;
+
+fn extractor() -> &'static Extractor {
+    static EX: OnceLock<Extractor> = OnceLock::new();
+    EX.get_or_init(|| Extractor::new(&FieldMap::default(), 1 << 20).expect("default fields"))
+}
+
+fuzz_target!(|line: &[u8]| {
+    let ex = extractor();
+    let reference = ex.classify_with(line, false);
+    if let Some(fast) = ex.classify_fast_only(line) {
+        assert_eq!(fast, reference, "fast and reference walkers disagree");
+    }
+    assert_eq!(ex.classify(line), reference);
+    if let Ok(text) = std::str::from_utf8(line) {
+        assert_eq!(ex.classify_str(text), reference);
+    }
+});
