@@ -3,8 +3,12 @@
 use sha2::{Digest, Sha256};
 
 /// A short readable prefix, `…`, and the last characters: at most half of a key shows,
-/// never more than 4 characters at either end.
+/// never more than 4 characters at either end. The `(other)` row of keys past `--max-keys`
+/// is no key and shows as it is.
 pub fn mask(key: &str) -> String {
+    if key == crate::agg::OTHER {
+        return key.to_owned();
+    }
     let chars: Vec<char> = key.chars().collect();
     let show = (chars.len() / 4).min(4);
     let mut out = String::with_capacity(show * 2 + 3);

@@ -343,3 +343,84 @@ fn a_write_error_is_exit_2_and_leaves_no_report() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("No space left"), "{stderr}");
 }
+
+/// One error per line, each with its own API key; codes and endpoints cycle through `distinct`.
+fn cardinality_feed(lines: usize, distinct: usize) -> Feed {
+    Box::new(move |w: &mut dyn Write| {
+        let mut w = std::io::BufWriter::new(w);
+        for i in 0..lines {
+            let j = i % distinct;
+            let r = writeln!(
+                w,
+                "{{\"status\":400,\"method\":\"POST\",\"path\":\"/v1/p{j}\",\"api_key\":\"key_{i:07}\",\
+                 \"response\":{{\"isSuccess\":false,\"errors\":{{\"code\":\"C{j}\",\"group\":\"G\"}}}}}}"
+            );
+            if r.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn a_million_keys_and_100k_codes_and_endpoints_fold_into_other() {
+    let (r, code, capped_peak) =
+        report_measured(&["-"], Some(cardinality_feed(1_000_000, 100_000)));
+    assert_eq!(code, 0);
+    assert_eq!(totals(&r), [1_000_000, 0, 0, 0, 0, 1_000_000, 0, 1_000_000]);
+    let sum = |table: &str, col: &str| -> u64 {
+        r[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row[col].as_u64().unwrap())
+            .sum()
+    };
+    let other = |table: &str, col: &str, name: &str| -> u64 {
+        r[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row[col] == "(other)")
+            .unwrap_or_else(|| panic!("no (other) row in {table}"))[name]
+            .as_u64()
+            .unwrap()
+    };
+    // Every dimension holds its cap plus one (other) row, and still adds up to the totals.
+    assert_eq!(r["by_key"].as_array().unwrap().len(), 100_001);
+    assert_eq!(sum("by_key", "requests"), 1_000_000);
+    assert_eq!(other("by_key", "key", "requests"), 900_000);
+    assert_eq!(r["by_code"].as_array().unwrap().len(), 1_001);
+    assert_eq!(sum("by_code", "count"), 1_000_000);
+    // Each code comes 10 times; with several workers a kept code's items met by a worker
+    // that had already folded it are in (other), so the named rows hold at most 10,000.
+    assert!(other("by_code", "code", "count") >= 990_000);
+    assert_eq!(r["by_endpoint"].as_array().unwrap().len(), 10_001);
+    assert_eq!(sum("by_endpoint", "requests"), 1_000_000);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("more than 100000 distinct API keys: 900000 requests"),
+        "{notes}"
+    );
+    // The same input with the caps raised past it: memory follows the distinct values.
+    let (r2, _, uncapped_peak) = report_measured(
+        &[
+            "-",
+            "--max-keys",
+            "2000000",
+            "--max-codes",
+            "200000",
+            "--max-endpoints",
+            "200000",
+            "--top",
+            "1",
+        ],
+        Some(cardinality_feed(1_000_000, 100_000)),
+    );
+    assert_eq!(r2["by_key"][0]["requests"], 1);
+    eprintln!("peak RSS: {capped_peak} MiB capped, {uncapped_peak} MiB uncapped");
+    assert!(
+        capped_peak * 2 < uncapped_peak,
+        "caps did not bound memory: {capped_peak} MiB capped, {uncapped_peak} MiB uncapped"
+    );
+}

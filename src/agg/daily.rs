@@ -1,7 +1,7 @@
 //! Per-day aggregates for `errlens daily`: the whole-range [`Aggregate`] for each local day,
 //! plus what only a day's report shows (hours by group, each key's codes).
 
-use super::{Aggregate, Keyed, Merge, ReqErr, Runs, Sink, Totals};
+use super::{Aggregate, Caps, Folded, Keyed, Merge, ReqErr, Runs, Sink, Totals};
 use crate::extract::Record;
 use crate::zone::{Local, Zone};
 
@@ -33,15 +33,17 @@ impl Merge for Day {
 #[derive(Clone, Debug)]
 pub struct Daily {
     local: Local,
+    caps: Caps,
     /// Line buckets (lines, blank, malformed, unrecognized, filtered); requests are in `days`.
     lines: Totals,
     pub days: Runs<Option<i32>, Day>,
 }
 
 impl Daily {
-    pub fn new(zone: &Zone) -> Daily {
+    pub fn new(zone: &Zone, caps: Caps) -> Daily {
         Daily {
             local: zone.local(),
+            caps,
             lines: Totals::default(),
             days: Runs::default(),
         }
@@ -56,10 +58,23 @@ impl Daily {
         t
     }
 
+    /// What folded into `(other)` rows, over every day.
+    pub fn folded(&self) -> Folded {
+        let mut f = Folded::default();
+        for (_, d) in self.days.iter() {
+            f.merge(d.agg.folded);
+        }
+        f
+    }
+
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
     /// Every day merged: the whole range as one aggregate. Its `days` are UTC days, as in
     /// `errlens report` and `errlens offenders` (offender persistence counts UTC days).
     pub fn range(&self) -> Aggregate {
-        let mut all = Aggregate::default();
+        let mut all = Aggregate::with_caps(self.caps);
         for (_, d) in self.days.iter() {
             all.merge(d.agg.clone());
         }
@@ -89,7 +104,9 @@ impl Sink for Daily {
             None => (None, 0),
         };
         let d = self.days.entry(day);
+        d.agg.caps = self.caps;
         d.agg.add_request(rec);
+        let cap = self.caps.codes;
         let error = rec.is_error();
         d.hours[hour].merge(ReqErr {
             requests: 1,
@@ -99,14 +116,18 @@ impl Sink for Daily {
             return;
         }
         let items = rec.error_items();
-        let codes = d.key_codes.entry(rec.key.as_deref());
+        // The key as the day's key table has it: itself, or (other) past the cap.
+        let (key, _) = d.agg.keys.capped(rec.key.as_deref(), self.caps.keys);
+        let codes = d.key_codes.entry(key);
         if items.is_empty() {
             d.hour_groups.entry(None)[hour] += 1;
             *codes.entry(None) += 1;
         }
         for item in items {
-            d.hour_groups.entry(item.group.as_deref())[hour] += 1;
-            *codes.entry(item.code.as_deref()) += 1;
+            let (g, _) = d.hour_groups.capped(item.group.as_deref(), cap);
+            d.hour_groups.entry(g)[hour] += 1;
+            let (c, _) = codes.capped(item.code.as_deref(), cap);
+            *codes.entry(c) += 1;
         }
     }
 }

@@ -79,6 +79,14 @@ impl<V> Keyed<V> {
         self.len() == 0
     }
 
+    /// Every entry, taken out, in no particular order.
+    pub fn iter_owned(self) -> impl Iterator<Item = (Option<Box<str>>, V)> {
+        self.none
+            .into_iter()
+            .map(|v| (None, v))
+            .chain(self.table.into_iter().map(|(k, v)| (Some(k), v)))
+    }
+
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Option<&str>, &V)> {
         self.none
@@ -103,7 +111,43 @@ impl<V: Merge + Default> Merge for Keyed<V> {
     }
 }
 
+/// The row that keys past a cap fold into (see [`Keyed::capped`]).
+pub const OTHER: &str = "(other)";
+
+impl<V> Keyed<V> {
+    /// `key`, or [`OTHER`] when `cap` distinct keys are held and `key` is not one of them;
+    /// the flag says whether it folded. A lookup only once the table is full.
+    #[inline]
+    pub fn capped<'k>(&self, key: Option<&'k str>, cap: usize) -> (Option<&'k str>, bool) {
+        if self.table.len() >= cap && key.is_some_and(|k| k != OTHER) && self.get(key).is_none() {
+            (Some(OTHER), true)
+        } else {
+            (key, false)
+        }
+    }
+}
+
 impl<V: Merge + Default> Keyed<V> {
+    /// [`Merge::merge`] holding at most `cap` keys (plus [`OTHER`]): the rest of `other`
+    /// folds into [`OTHER`]. Returns the summed `weight` of what folded.
+    pub fn merge_capped(&mut self, mut other: Self, cap: usize, weight: impl Fn(&V) -> u64) -> u64 {
+        if self.table.len() < other.table.len() {
+            std::mem::swap(self, &mut other);
+        }
+        if let Some(v) = other.none {
+            self.entry(None).merge(v);
+        }
+        let mut folded = 0;
+        for (k, v) in other.table {
+            let (key, f) = self.capped(Some(&k), cap);
+            if f {
+                folded += weight(&v);
+            }
+            self.entry(key).merge(v);
+        }
+        folded
+    }
+
     /// The key with the largest value by `weight`, ties to the smallest key; `None` when empty.
     pub fn top_by(&self, weight: impl Fn(&V) -> u64) -> Option<Option<&str>> {
         self.iter()
@@ -134,6 +178,30 @@ mod tests {
         assert_eq!(a.get(Some("wk_live_0123456789abcdeF")), None);
         assert_eq!(a.get(None), Some(&4));
         assert_eq!(a.top_by(|v| *v), Some(Some("x")));
+    }
+
+    #[test]
+    fn caps_fold_new_keys_into_other() {
+        let mut a = Keyed::<u64>::default();
+        for k in ["a", "b", "c", "a"] {
+            let (key, _) = a.capped(Some(k), 2);
+            *a.entry(key) += 1;
+        }
+        assert_eq!(a.get(Some("a")), Some(&2));
+        assert_eq!(a.get(Some(OTHER)), Some(&1));
+        // Known keys and the null bucket never fold.
+        assert_eq!(a.capped(Some("b"), 2), (Some("b"), false));
+        assert_eq!(a.capped(None, 2), (None, false));
+        let mut b = Keyed::<u64>::default();
+        for k in ["b", "d", "e"] {
+            *b.entry(Some(k)) += 10;
+        }
+        let folded = a.merge_capped(b, 2, |v| *v);
+        assert_eq!(folded, 20);
+        assert_eq!(a.get(Some("b")), Some(&11));
+        assert_eq!(a.get(Some(OTHER)), Some(&21));
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.iter().map(|(_, v)| v).sum::<u64>(), 34);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use hashbrown::HashMap;
 use crate::catalog::RATE_LIMIT_CODE;
 use crate::extract::Record;
 use crate::extract::retry::{RetryAfter, parse_retry_after};
-pub use keyed::Keyed;
+pub use keyed::{Keyed, OTHER};
 pub use tables::{ByStatus, Runs};
 
 /// Combines two partial results of the same kind.
@@ -164,9 +164,75 @@ impl Merge for Throttles {
     }
 }
 
+/// Distinct values kept per dimension; past a cap, new values fold into an `(other)` row, so
+/// memory stays bounded on hostile input while every total stays exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    /// API keys (and the keys of the offenders analysis).
+    pub keys: usize,
+    /// Error codes, groups, and descriptions and groups per code.
+    pub codes: usize,
+    /// Endpoints per method, and methods.
+    pub endpoints: usize,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            keys: 100_000,
+            codes: 1_000,
+            endpoints: 10_000,
+        }
+    }
+}
+
+/// What folded into `(other)` rows: requests for keys and endpoints, error items for codes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Folded {
+    pub keys: u64,
+    pub codes: u64,
+    pub endpoints: u64,
+}
+
+impl Merge for Folded {
+    fn merge(&mut self, o: Folded) {
+        self.keys += o.keys;
+        self.codes += o.codes;
+        self.endpoints += o.endpoints;
+    }
+}
+
+impl Folded {
+    /// Warnings for people, one per dimension that folded.
+    pub fn warnings(&self, caps: &Caps) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.keys > 0 {
+            w.push(format!(
+                "more than {} distinct API keys: {} requests of the others are counted under (other) (--max-keys raises the cap)",
+                caps.keys, self.keys
+            ));
+        }
+        if self.codes > 0 {
+            w.push(format!(
+                "more than {} distinct error codes, groups or descriptions: {} error items are counted under (other) (--max-codes raises the cap)",
+                caps.codes, self.codes
+            ));
+        }
+        if self.endpoints > 0 {
+            w.push(format!(
+                "more than {} distinct endpoints (or methods): {} requests are counted under (other) (--max-endpoints raises the cap)",
+                caps.endpoints, self.endpoints
+            ));
+        }
+        w
+    }
+}
+
 /// Everything counted over the input.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregate {
+    pub caps: Caps,
+    pub folded: Folded,
     pub totals: Totals,
     /// Error items by code (an `errors` array counts each element); `None`: no code given.
     pub codes: Keyed<CodeStats>,
@@ -184,18 +250,39 @@ pub struct Aggregate {
 
 impl Merge for Aggregate {
     fn merge(&mut self, o: Aggregate) {
+        let caps = self.caps;
+        let f = &mut self.folded;
+        f.merge(o.folded);
         self.totals.merge(o.totals);
-        self.codes.merge(o.codes);
-        self.groups.merge(o.groups);
+        f.codes += self.codes.merge_capped(o.codes, caps.codes, |c| c.count);
+        f.codes += self.groups.merge_capped(o.groups, caps.codes, |n| *n);
         self.statuses.merge(o.statuses);
-        self.keys.merge(o.keys);
+        f.keys += self.keys.merge_capped(o.keys, caps.keys, |k| k.requests);
         self.days.merge(o.days);
-        self.endpoints.merge(o.endpoints);
-        self.throttles.merge(o.throttles);
+        for (m, eps) in o.endpoints.iter_owned() {
+            let (m, folded) = self.endpoints.capped(m.as_deref(), caps.endpoints);
+            if folded {
+                f.endpoints += eps.iter().map(|(_, re)| re.requests).sum::<u64>();
+            }
+            f.endpoints += self
+                .endpoints
+                .entry(m)
+                .merge_capped(eps, caps.endpoints, |re| re.requests);
+        }
+        // Keys past the cap are already (other) in `keys`; the throttles follow them.
+        self.throttles
+            .merge_capped(o.throttles, caps.keys, |t| t.events.len() as u64);
     }
 }
 
 impl Aggregate {
+    pub fn with_caps(caps: Caps) -> Aggregate {
+        Aggregate {
+            caps,
+            ..Default::default()
+        }
+    }
+
     /// Counts one request that passed the filters.
     pub fn add_request(&mut self, rec: &Record<'_>) {
         let error = rec.is_error();
@@ -214,16 +301,20 @@ impl Aggregate {
         self.days
             .entry(rec.time.map(crate::extract::time::day_of))
             .merge(re);
-        self.endpoints
-            .entry(rec.method.as_deref())
-            .entry(rec.endpoint.as_deref())
-            .merge(re);
+        let caps = self.caps;
+        let (method, f1) = self.endpoints.capped(rec.method.as_deref(), caps.endpoints);
+        let eps = self.endpoints.entry(method);
+        let (endpoint, f2) = eps.capped(rec.endpoint.as_deref(), caps.endpoints);
+        eps.entry(endpoint).merge(re);
+        self.folded.endpoints += (f1 || f2) as u64;
         let items = rec.error_items();
         let rate_limited = items
             .iter()
             .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
             .count() as u64;
-        let key = self.keys.entry(rec.key.as_deref());
+        let (key_name, folded) = self.keys.capped(rec.key.as_deref(), caps.keys);
+        self.folded.keys += folded as u64;
+        let key = self.keys.entry(key_name);
         key.requests += 1;
         key.errors += error as u64;
         key.rate_limited += rate_limited;
@@ -235,7 +326,7 @@ impl Aggregate {
             return;
         }
         if rate_limited > 0 {
-            let t = self.throttles.entry(rec.key.as_deref());
+            let t = self.throttles.entry(key_name);
             for item in items
                 .iter()
                 .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
@@ -262,13 +353,21 @@ impl Aggregate {
         desc: Option<&str>,
         status: Option<u16>,
     ) {
+        let cap = self.caps.codes;
+        let (code, f1) = self.codes.capped(code, cap);
         let c = self.codes.entry(code);
         c.count += 1;
-        *c.groups.entry(group) += 1;
+        let (g, f2) = c.groups.capped(group, cap);
+        *c.groups.entry(g) += 1;
+        let mut f3 = false;
         if desc.is_some() {
-            *c.descriptions.entry(desc) += 1;
+            let (d, f) = c.descriptions.capped(desc, cap);
+            f3 = f;
+            *c.descriptions.entry(d) += 1;
         }
         *c.statuses.entry(status).or_default() += 1;
-        *self.groups.entry(group) += 1;
+        let (g, f4) = self.groups.capped(group, cap);
+        *self.groups.entry(g) += 1;
+        self.folded.codes += (f1 || f2 || f3 || f4) as u64;
     }
 }

@@ -148,11 +148,17 @@ pub fn run(args: Args) -> Result<i32> {
     };
     let filter = args.input.filter()?;
     let catalog = args.input.catalog()?;
-    let (_, run, problems) = args.input.run_with(&filter, false, || Daily::new(&zone))?;
+    let (_, run, problems) = args
+        .input
+        .run_with(&filter, false, || Daily::new(&zone, args.input.caps()))?;
     for p in &problems {
         eprintln!("errlens: {p}");
     }
     let daily = run.agg;
+    let warnings = daily.folded().warnings(&daily.caps());
+    for w in &warnings {
+        eprintln!("errlens: warning: {w}");
+    }
     let in_run: BTreeSet<i32> = daily.days.iter().filter_map(|(d, _)| d).collect();
     let reported = match wanted {
         Some(w) => {

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::agg::driver::{self, Options, Run};
-use crate::agg::{Aggregate, Sink};
+use crate::agg::{Aggregate, Caps, Sink};
 use crate::catalog::Catalog;
 use crate::extract::{Extractor, FieldMap, time};
 use crate::filter::Filter;
@@ -84,6 +84,19 @@ pub struct InputArgs {
     /// Lines longer than this are counted as malformed without being held in memory.
     #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub max_line_bytes: u64,
+
+    /// Distinct API keys kept; past it, further keys are counted in one `(other)` row (totals
+    /// stay exact), with a warning. Bounds memory on hostile input: about 200 bytes a key.
+    #[arg(long, value_name = "N", default_value_t = Caps::default().keys)]
+    pub max_keys: usize,
+
+    /// Distinct error codes (and groups, and descriptions per code) kept; the rest go to `(other)`.
+    #[arg(long, value_name = "N", default_value_t = Caps::default().codes)]
+    pub max_codes: usize,
+
+    /// Distinct endpoints per method (and methods) kept; the rest go to `(other)`.
+    #[arg(long, value_name = "N", default_value_t = Caps::default().endpoints)]
+    pub max_endpoints: usize,
 
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
@@ -162,7 +175,17 @@ impl InputArgs {
         filter: &Filter,
         collect_rejects: bool,
     ) -> Result<(Vec<Source>, Run, Vec<String>)> {
-        self.run_with(filter, collect_rejects, Aggregate::default)
+        let caps = self.caps();
+        self.run_with(filter, collect_rejects, || Aggregate::with_caps(caps))
+    }
+
+    /// The `--max-*` caps.
+    pub fn caps(&self) -> Caps {
+        Caps {
+            keys: self.max_keys.max(1),
+            codes: self.max_codes.max(1),
+            endpoints: self.max_endpoints.max(1),
+        }
     }
 
     /// [`InputArgs::run`] into any sink.

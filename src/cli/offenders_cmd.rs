@@ -149,6 +149,9 @@ pub fn run(args: Args) -> Result<i32> {
     for p in &problems {
         eprintln!("errlens: {p}");
     }
+    for w in run.agg.folded.warnings(&run.agg.caps) {
+        eprintln!("errlens: warning: {w}");
+    }
     let rows = offenders(&run.agg, &rules, args.min_rate_limited);
     let top = output::rows_kept(args.top, args.format);
     let table =

@@ -59,6 +59,10 @@ pub fn run(args: Args) -> Result<i32> {
         top,
     };
     let mut report = report::build(&run.agg, &catalog, &opts).context("building report tables")?;
+    for w in run.agg.folded.warnings(&run.agg.caps) {
+        eprintln!("errlens: warning: {w}");
+        report.notes.push(format!("Warning: {w}."));
+    }
     // The same analysis as `errlens offenders`, with its default rules, cut like the key table.
     let rows = offenders(&run.agg, &Rules::default(), 1);
     report
