@@ -75,6 +75,7 @@ pub fn main() -> i32 {
             };
         }
     };
+    output::clean_up_on_signals();
     let result = match cli.command {
         Command::Report(a) => report_cmd::run(a),
         Command::Daily(a) => daily_cmd::run(a),

@@ -62,6 +62,30 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Temporary files being written: removed if a signal ends the run, so Ctrl-C leaves neither
+/// a half-written output (that is never at the final path) nor a stray temporary file.
+static IN_FLIGHT: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files in flight and exit with 128 + the
+/// signal, as a shell reports a process the signal killed. Outputs already renamed into place
+/// stay; outputs not yet renamed never appear.
+pub fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            // Held to the exit: no rename can start after the clean-up.
+            let files = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+            for f in files.iter() {
+                let _ = std::fs::remove_file(f);
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
 /// Creates `path` by writing a temporary file beside it and renaming it into place.
 pub fn write_atomic(
     path: &Path,
@@ -82,10 +106,21 @@ pub fn write_atomic(
         .permissions(mode)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    write(tmp.as_file_mut())
+    let tmp_path = tmp.path().to_owned();
+    let lock = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    lock().push(tmp_path.clone());
+    let forget = |files: &mut Vec<std::path::PathBuf>| files.retain(|p| p != &tmp_path);
+    let written = write(tmp.as_file_mut())
         .and_then(|()| tmp.as_file_mut().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {}", path.display()));
+    let mut files = lock();
+    if let Err(e) = written {
+        forget(&mut files);
+        return Err(e);
+    }
+    let persisted = tmp.persist(path);
+    forget(&mut files);
+    drop(files);
+    persisted.with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
