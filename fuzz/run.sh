@@ -14,6 +14,8 @@ targets=("$@")
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/errlens-fuzz-target}"
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
+  # A crash ends this target's run (its input lands in artifacts/TARGET); go on with the next.
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
-    -max_total_time="$secs" -max_len=65536 -print_final_stats=1 2>&1 | tail -n 40
+    -max_total_time="$secs" -max_len=65536 -print_final_stats=1 2>&1 | tail -n 40 \
+    || echo "== $t: stopped with a failure, see above"
 done

@@ -15,7 +15,8 @@ fuzz_target!(|data: &[u8]| {
     if let Some(us) = parse_rfc3339(s)
         && let Ok(ts) = s.parse::<jiff::Timestamp>()
     {
-        assert_eq!(us, ts.as_microsecond(), "{s:?}");
+        // Digits past the microsecond are dropped toward the past, before 1970 too.
+        assert_eq!(us as i128, ts.as_nanosecond().div_euclid(1000), "{s:?}");
     }
     let _ = parse_epoch_text(s);
     let _ = parse_bound(s, false);
