@@ -139,7 +139,16 @@ fn signals_mid_write_leave_whole_files_and_a_whole_history() {
                 "HUP" => Some(129),
                 _ => None,
             };
-            assert_eq!(code, expected, "SIGNAL {sig} at step {i}");
+            // Killed outright is only right before errlens set up its handler, when it
+            // cannot have written anything yet.
+            if code.is_none() && expected.is_some() {
+                assert!(
+                    !out.exists(),
+                    "SIG{sig} at step {i} killed errlens mid-write"
+                );
+            } else {
+                assert_eq!(code, expected, "SIG{sig} at step {i}");
+            }
         }
         let h = frame(&history);
         assert!(

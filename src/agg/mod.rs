@@ -3,6 +3,7 @@
 
 pub mod daily;
 pub mod driver;
+pub mod events;
 pub mod keyed;
 pub mod tables;
 
@@ -12,7 +13,8 @@ use hashbrown::HashMap;
 
 use crate::catalog::RATE_LIMIT_CODE;
 use crate::extract::Record;
-use crate::extract::retry::{RetryAfter, parse_retry_after};
+use crate::extract::retry::parse_retry_after;
+pub use events::Events;
 pub use keyed::{Keyed, OTHER};
 pub use tables::{ByStatus, Runs};
 
@@ -151,15 +153,15 @@ impl Merge for CodeStats {
 /// number of RATE_001 responses, not with the number of requests.
 #[derive(Clone, Debug, Default)]
 pub struct Throttles {
-    /// (time in µs, or `i64::MIN` when the request had none; retry_after): 24 bytes each.
-    pub events: Vec<(i64, RetryAfter)>,
+    /// (time in µs, retry_after) of each, packed (about 5 bytes each).
+    pub events: Events,
     /// RATE_001 responses by `params.limit_type`.
     pub limit_types: Keyed<u64>,
 }
 
 impl Merge for Throttles {
     fn merge(&mut self, o: Throttles) {
-        self.events.extend(o.events);
+        self.events.merge(o.events);
         self.limit_types.merge(o.limit_types);
     }
 }
@@ -271,7 +273,7 @@ impl Merge for Aggregate {
         }
         // Keys past the cap are already (other) in `keys`; the throttles follow them.
         self.throttles
-            .merge_capped(o.throttles, caps.keys, |t| t.events.len() as u64);
+            .merge_capped(o.throttles, caps.keys, |t| t.events.len());
     }
 }
 
@@ -332,7 +334,7 @@ impl Aggregate {
                 .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
             {
                 let retry = parse_retry_after(item.retry_after.as_deref());
-                t.events.push((rec.time.unwrap_or(i64::MIN), retry));
+                t.events.push(rec.time, retry);
                 *t.limit_types.entry(item.limit_type.as_deref()) += 1;
             }
         }

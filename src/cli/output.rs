@@ -101,20 +101,24 @@ pub fn write_atomic(
         |_| std::os::unix::fs::PermissionsExt::from_mode(0o666),
         |m| m.permissions(),
     );
+    let lock = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    // Created and registered under the lock: a signal between the two would leave it behind.
+    let mut files = lock();
     let mut tmp = tempfile::Builder::new()
         .prefix(".errlens-")
         .permissions(mode)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     let tmp_path = tmp.path().to_owned();
-    let lock = || IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-    lock().push(tmp_path.clone());
+    files.push(tmp_path.clone());
+    drop(files);
     let forget = |files: &mut Vec<std::path::PathBuf>| files.retain(|p| p != &tmp_path);
     let written = write(tmp.as_file_mut())
         .and_then(|()| tmp.as_file_mut().sync_all())
         .with_context(|| format!("cannot write {}", path.display()));
     let mut files = lock();
     if let Err(e) = written {
+        drop(tmp); // removed while the lock is held, like the clean-up would
         forget(&mut files);
         return Err(e);
     }

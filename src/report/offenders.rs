@@ -118,8 +118,7 @@ fn analyse(
     let mut timed: Vec<(i64, RetryAfter)> = t
         .events
         .iter()
-        .copied()
-        .filter(|e| e.0 != i64::MIN)
+        .filter_map(|(time, retry)| Some((time?, retry)))
         .collect();
     timed.sort_unstable_by_key(|e| e.0);
     let mut days: Vec<i32> = timed.iter().map(|e| day_of(e.0)).collect();
@@ -150,7 +149,8 @@ fn analyse(
     for w in timed.windows(2) {
         if let RetryAfter::Millis(ms) = w[0].1 {
             checked += 1;
-            if w[1].0 < w[0].0 + ms * 1000 {
+            // Saturating: a retry_after of 1e300 seconds is a wait past every time.
+            if w[1].0 < w[0].0.saturating_add(ms.saturating_mul(1000)) {
                 early += 1;
             }
         }
@@ -185,7 +185,7 @@ fn analyse(
     let mut o = Offender {
         key: key.map(str::to_owned),
         requests,
-        rate_limited: t.events.len() as u64,
+        rate_limited: t.events.len(),
         limit_types,
         days_rate_limited: days.len() as u64,
         longest_streak_days: longest,
@@ -239,7 +239,7 @@ pub fn offenders(agg: &Aggregate, rules: &Rules, min_rate_limited: u64) -> Vec<O
     let mut out: Vec<Offender> = agg
         .throttles
         .iter()
-        .filter(|(_, t)| t.events.len() as u64 >= min_rate_limited.max(1))
+        .filter(|(_, t)| t.events.len() >= min_rate_limited.max(1))
         .map(|(k, t)| {
             let requests = agg.keys.get(k).map_or(0, |s| s.requests);
             analyse(k, requests, t, days_in_range, rules)
@@ -364,4 +364,28 @@ pub fn table_of(rows: &[Offender], show_keys: bool, top: Option<usize>) -> Polar
         "verdict",
     ]);
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn early_retries_in_time_order_and_huge_waits_do_not_overflow() {
+        let mut t = Throttles::default();
+        let s = 1_000_000i64; // a second in µs
+        // Added out of order: sorted, they are 0 s, 0.2 s (early: waits 1 s), 5 s, 6 s (early:
+        // a wait of 1e300 s saturates to "forever"), and one without a time.
+        t.events.push(Some(5 * s), RetryAfter::Millis(i64::MAX));
+        t.events.push(Some(0), RetryAfter::Millis(1000));
+        t.events.push(None, RetryAfter::Unparsed);
+        t.events.push(Some(s / 5), RetryAfter::Millis(1000));
+        t.events.push(Some(6 * s), RetryAfter::Missing);
+        let o = analyse(Some("k"), 10, &t, 1, &Rules::default());
+        assert_eq!(o.rate_limited, 5);
+        assert_eq!((o.early_retries, o.retry_checked), (2, 3));
+        assert_eq!(o.retry_after_unparsed, 1);
+        assert_eq!((o.first, o.last), (Some(0), Some(6 * s)));
+        assert_eq!(o.peak_per_minute, 4);
+    }
 }
