@@ -253,6 +253,8 @@ fn a_symlink_loop_and_an_unreadable_file_are_named_and_the_rest_read() {
     std::os::unix::fs::symlink(dir.join("loop1"), dir.join("loop2")).unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("up")).unwrap(); // a directory link: not followed
     std::os::unix::fs::symlink(dir.join("gone"), dir.join("dangling")).unwrap();
+    // A file whose read fails, even for root: /proc/self/mem at offset 0 (EIO).
+    std::os::unix::fs::symlink("/proc/self/mem", dir.join("y-unreadable.log")).unwrap();
     let secret = d.write("logs/z-secret.log", b"{\"status\":200}\n");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
@@ -264,6 +266,10 @@ fn a_symlink_loop_and_an_unreadable_file_are_named_and_the_rest_read() {
         assert!(stderr.contains(name), "{name}: {stderr}");
     }
     assert!(stderr.contains("symbolic links"), "{stderr}");
+    assert!(
+        stderr.contains("y-unreadable.log: stopped after 0 bytes"),
+        "{stderr}"
+    );
     if unreadable {
         assert!(stderr.contains("z-secret.log"), "{stderr}");
         assert_eq!(totals(&r)[5], 1);
