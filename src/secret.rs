@@ -18,6 +18,11 @@ pub fn mask(key: &str) -> String {
     out
 }
 
+/// A key as a report shows it: masked, or whole with `--show-keys`.
+pub fn shown(key: &str, show_keys: bool) -> String {
+    if show_keys { key.to_owned() } else { mask(key) }
+}
+
 /// A stable fingerprint: the first 16 hex digits of the key's SHA-256
 /// (`printf %s KEY | sha256sum | cut -c1-16`), the same in every run and report.
 pub fn fingerprint(key: &str) -> String {

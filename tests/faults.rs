@@ -3,12 +3,12 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
-use util::Dir;
+use util::{Dir, files_below};
 
 fn frame(path: &Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).unwrap())
@@ -32,25 +32,6 @@ fn daily(log: &Path, out: &Path, history: &Path) -> Command {
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     c
-}
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Every file is whole: JSON parses, Parquet loads, text ends as its format ends.

@@ -4,10 +4,10 @@
 
 mod util;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
-use util::{Dir, fixture, run};
+use util::{Dir, files_below, fixture, run};
 
 /// Key-like tokens of the input (`wk_...`, 16 characters or more), the partial key of a
 /// truncated line included.
@@ -38,22 +38,6 @@ fn text_of(path: &Path) -> String {
     } else {
         String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
     }
-}
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -143,12 +143,7 @@ impl InputArgs {
             v.push(("until".into(), s.clone()));
         }
         for k in &self.keys {
-            let shown = if self.show_keys {
-                k.clone()
-            } else {
-                crate::secret::mask(k)
-            };
-            v.push(("key".into(), shown));
+            v.push(("key".into(), crate::secret::shown(k, self.show_keys)));
         }
         if !self.codes.is_empty() {
             v.push(("code".into(), self.codes.join(",")));

@@ -614,13 +614,7 @@ pub fn index_report(
     for (d, dd) in daily.days.iter() {
         let Some(d) = d else { continue };
         for (k, s) in dd.agg.keys.iter() {
-            key.push(k.map(|k| {
-                if opts.show_keys {
-                    k.to_owned()
-                } else {
-                    secret::mask(k)
-                }
-            }));
+            key.push(k.map(|k| secret::shown(k, opts.show_keys)));
             fp.push(k.map(secret::fingerprint));
             day.push(format_day(d));
             requests.push(s.requests);

@@ -158,13 +158,7 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
     let (mut key, mut fp, mut requests, mut errors, mut rate) =
         (vec![], vec![], vec![], vec![], vec![]);
     for (k, s) in agg.keys.iter() {
-        key.push(k.map(|k| {
-            if opts.show_keys {
-                k.to_owned()
-            } else {
-                secret::mask(k)
-            }
-        }));
+        key.push(k.map(|k| secret::shown(k, opts.show_keys)));
         fp.push(k.map(secret::fingerprint));
         requests.push(s.requests);
         errors.push(s.errors);

@@ -271,15 +271,7 @@ fn instant(us: i64) -> String {
 pub fn table_of(rows: &[Offender], show_keys: bool, top: Option<usize>) -> PolarsResult<Table> {
     let key: Vec<Option<String>> = rows
         .iter()
-        .map(|o| {
-            o.key.as_deref().map(|k| {
-                if show_keys {
-                    k.to_owned()
-                } else {
-                    secret::mask(k)
-                }
-            })
-        })
+        .map(|o| o.key.as_deref().map(|k| secret::shown(k, show_keys)))
         .collect();
     let fp: Vec<Option<String>> = rows
         .iter()

@@ -38,6 +38,26 @@ impl Dir {
     }
 }
 
+/// Every file below `dir`, at any depth.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// A fixture from tests/fixtures.
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
