@@ -405,3 +405,131 @@ fn html_shows_log_markup_as_text() {
         "the page loads something"
     );
 }
+
+#[test]
+fn a_partial_day_does_not_replace_a_fuller_one_unless_asked() {
+    let dir = fixture_dir();
+    daily(
+        &dir,
+        &[
+            "daily.log",
+            "--out",
+            "a",
+            "--format",
+            "json",
+            "--history",
+            "h.parquet",
+        ],
+        0,
+    );
+    // Today's dump begins with the last line of yesterday, as after a rotation at 06:25.
+    let text = String::from_utf8(fixture("daily.log")).unwrap();
+    let tail: String = text
+        .lines()
+        .filter(|l| l.contains("2026-11-23T12:00") || l.contains("2026-11-24T"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    dir.write("today.log", tail.as_bytes());
+    let err = daily(
+        &dir,
+        &[
+            "today.log",
+            "--out",
+            "b",
+            "--format",
+            "json",
+            "--history",
+            "h.parquet",
+        ],
+        0,
+    );
+    assert!(
+        err.contains("2026-11-23: this input has 1 requests of it, the history 6"),
+        "{err}"
+    );
+    assert!(!dir.path("b/2026-11-23.json").exists());
+    let idx = json(&dir.path("b/index.json"));
+    assert_eq!(
+        rows(&idx, "days", &["day", "requests", "source"]),
+        json!([["2026-11-23", 6, "history"], ["2026-11-24", 8, "run"]])
+    );
+    // --day replaces it: the user said so.
+    daily(
+        &dir,
+        &[
+            "today.log",
+            "--out",
+            "c",
+            "--format",
+            "json",
+            "--history",
+            "h.parquet",
+            "--day",
+            "2026-11-23",
+        ],
+        0,
+    );
+    let idx = json(&dir.path("c/index.json"));
+    assert_eq!(
+        rows(&idx, "days", &["day", "requests"])[0],
+        json!(["2026-11-23", 1])
+    );
+}
+
+#[test]
+fn history_is_not_written_from_filtered_figures() {
+    let dir = fixture_dir();
+    let err = daily(
+        &dir,
+        &[
+            "daily.log",
+            "--out",
+            "a",
+            "--history",
+            "h.parquet",
+            "--code",
+            "RATE_001",
+        ],
+        2,
+    );
+    assert!(err.contains("--history keeps whole days"), "{err}");
+    assert!(!dir.path("h.parquet").exists());
+}
+
+#[test]
+fn caps_hold_in_every_day_whatever_the_workers() {
+    let mut log = String::new();
+    for k in 0..400 {
+        log.push_str(&format!(
+            "{{\"ts\":\"2026-11-24T10:{:02}:{:02}Z\",\"status\":401,\"api_key\":\"key_{k:03}_padding_padding\",\
+             \"response\":{{\"isSuccess\":false,\"errors\":{{\"code\":\"AUTH_001\"}}}}}}\n",
+            k / 60,
+            k % 60
+        ));
+    }
+    let dir = Dir::new();
+    dir.write("keys.log", log.as_bytes());
+    let err = daily(
+        &dir,
+        &[
+            "keys.log",
+            "--out",
+            "o",
+            "--format",
+            "json",
+            "--max-keys",
+            "3",
+            "-j",
+            "2",
+            "--chunk-bytes",
+            "256",
+        ],
+        0,
+    );
+    assert!(err.contains("more than 3 distinct API keys"), "{err}");
+    let d = json(&dir.path("o/2026-11-24.json"));
+    let keys = d["by_key"].as_array().unwrap();
+    assert_eq!(keys.len(), 4, "3 keys and (other): {keys:?}");
+    let total: u64 = keys.iter().map(|k| k["requests"].as_u64().unwrap()).sum();
+    assert_eq!(total, 400);
+}

@@ -430,3 +430,54 @@ fn a_million_keys_and_100k_codes_and_endpoints_fold_into_other() {
         "caps did not bound memory: {capped_peak} MiB capped, {uncapped_peak} MiB uncapped"
     );
 }
+
+#[test]
+fn folded_keys_take_their_rate_limits_with_them() {
+    // Ten keys, each rate limited 3 times; room for 2 keys, 2 workers, small chunks.
+    let mut log = String::new();
+    for round in 0..3 {
+        for k in 0..10 {
+            log.push_str(&format!(
+                "{{\"ts\":\"2026-11-24T10:{k:02}:0{round}Z\",\"status\":429,\"api_key\":\"key_{k:02}_padding_padding\",\
+                 \"response\":{{\"isSuccess\":false,\"errors\":{{\"code\":\"RATE_001\",\"params\":{{\"retry_after\":\"1 seconds\"}}}}}}}}\n"
+            ));
+        }
+    }
+    let d = Dir::new();
+    let p = d.write("ten.log", log.as_bytes());
+    let (r, code, stderr) = report(
+        &[
+            "--max-keys",
+            "2",
+            "-j",
+            "2",
+            "--chunk-bytes",
+            "512",
+            p.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let keys = r["by_key"].as_array().unwrap();
+    assert_eq!(keys.len(), 3, "two keys and (other)");
+    let total: u64 = keys
+        .iter()
+        .map(|k| k["rate_limited"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 30);
+    // Offenders are real keys of the key table, never the (other) mix of many keys.
+    let offenders = r["offenders"].as_array().unwrap();
+    assert!(
+        !offenders.is_empty() && offenders.len() <= 2,
+        "{offenders:?}"
+    );
+    for o in offenders {
+        assert_ne!(o["key"], "(other)");
+        let row = keys
+            .iter()
+            .find(|k| k["key_fingerprint"] == o["key_fingerprint"])
+            .expect("an offender missing from the key table");
+        assert_eq!(row["rate_limited"], o["rate_limited"]);
+        assert_eq!(row["requests"], o["requests"]);
+    }
+}

@@ -58,6 +58,14 @@ impl Daily {
         t
     }
 
+    /// One local day, if the input had requests on it.
+    pub fn day(&self, day: i32) -> Option<&Day> {
+        self.days
+            .iter()
+            .find(|(k, _)| *k == Some(day))
+            .map(|(_, d)| d)
+    }
+
     /// What folded into `(other)` rows, over every day.
     pub fn folded(&self) -> Folded {
         let mut f = Folded::default();
@@ -86,7 +94,12 @@ impl Daily {
 impl Merge for Daily {
     fn merge(&mut self, o: Daily) {
         self.lines.merge(o.lines);
-        self.days.merge(o.days);
+        for (day, d) in o.days.into_entries() {
+            let mine = self.days.entry(day);
+            // A day new to this side starts with the run's caps, not the defaults.
+            mine.agg.caps = self.caps;
+            mine.merge(d);
+        }
     }
 }
 

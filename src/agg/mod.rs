@@ -263,17 +263,26 @@ impl Merge for Aggregate {
         self.days.merge(o.days);
         for (m, eps) in o.endpoints.iter_owned() {
             let (m, folded) = self.endpoints.capped(m.as_deref(), caps.endpoints);
+            let into = self.endpoints.entry(m);
             if folded {
+                // All of them count as folded, once.
                 f.endpoints += eps.iter().map(|(_, re)| re.requests).sum::<u64>();
+                into.merge_capped(eps, caps.endpoints, |_| 0);
+            } else {
+                f.endpoints += into.merge_capped(eps, caps.endpoints, |re| re.requests);
             }
-            f.endpoints += self
-                .endpoints
-                .entry(m)
-                .merge_capped(eps, caps.endpoints, |re| re.requests);
         }
-        // Keys past the cap are already (other) in `keys`; the throttles follow them.
-        self.throttles
-            .merge_capped(o.throttles, caps.keys, |t| t.events.len());
+        // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
+        let throttles = std::mem::take(&mut self.throttles);
+        for (k, t) in throttles.iter_owned().chain(o.throttles.iter_owned()) {
+            let k = k.as_deref();
+            let target = if k.is_none() || self.keys.get(k).is_some() {
+                k
+            } else {
+                Some(OTHER)
+            };
+            self.throttles.entry(target).merge(t);
+        }
     }
 }
 

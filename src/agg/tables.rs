@@ -109,6 +109,11 @@ impl<K: Copy + Eq + Hash, V: Default> Runs<K, V> {
     pub fn iter(&self) -> impl Iterator<Item = (K, &V)> {
         self.entries.iter().map(|(k, v)| (*k, v))
     }
+
+    /// Every entry, taken out.
+    pub fn into_entries(self) -> Vec<(K, V)> {
+        self.entries
+    }
 }
 
 impl<K: Copy + Eq + Hash, V: Merge + Default> Merge for Runs<K, V> {

@@ -142,6 +142,12 @@ fn parse_days(days: &[String]) -> Result<Option<BTreeSet<i32>>> {
 pub fn run(args: Args) -> Result<i32> {
     let zone = Zone::parse(&args.tz)?;
     let wanted = parse_days(&args.day)?;
+    if args.history.is_some() && !args.input.filter_labels().is_empty() {
+        bail!(
+            "--history keeps whole days: it cannot be used with --since, --until, --key or --code \
+             (the filtered figures would replace the day's)"
+        );
+    }
     let history = match &args.history {
         Some(p) => History::load(p, zone.name())?,
         None => History::default(),
@@ -170,7 +176,28 @@ pub fn run(args: Args) -> Result<i32> {
             }
             w
         }
-        None => in_run.clone(),
+        // A day the history holds more requests of is not this run's to replace: a dump
+        // that starts at 06:25 holds only the end of yesterday. --day forces it.
+        None => in_run
+            .iter()
+            .copied()
+            .filter(|d| {
+                let ours = daily.day(*d).map_or(0, |x| x.agg.totals.requests);
+                match history.days.get(d) {
+                    Some(h) if h.requests > ours => {
+                        eprintln!(
+                            "errlens: warning: {}: this input has {ours} requests of it, the history {}; \
+                             kept the history's figures and wrote no report (--day {} replaces them)",
+                            format_day(*d),
+                            h.requests,
+                            format_day(*d)
+                        );
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .collect(),
     };
     let opts = DailyOptions {
         show_keys: args.input.show_keys,
@@ -193,12 +220,8 @@ pub fn run(args: Args) -> Result<i32> {
     let mut written = Vec::new();
     let empty = Default::default();
     for &day in &reported {
-        let d = daily
-            .days
-            .iter()
-            .find(|(k, _)| *k == Some(day))
-            .map_or(&empty, |(_, d)| d);
-        let report = day_report(day, d, &known, zone.name(), &catalog, &opts)
+        let d = daily.day(day).unwrap_or(&empty);
+        let report = day_report(day, d, &known, &zone, &catalog, &opts)
             .with_context(|| format!("building the report of {}", format_day(day)))?;
         let title = format!("errlens daily: {} ({})", format_day(day), zone.name());
         let extra = json!({ "day": format_day(day), "tz": zone.name() });
@@ -212,8 +235,8 @@ pub fn run(args: Args) -> Result<i32> {
             extra,
         )?);
     }
-    let index =
-        index_report(&daily, &known, &reported, &catalog, &opts).context("building the index")?;
+    let index = index_report(&daily, &known, &reported, &history, &zone, &opts)
+        .context("building the index")?;
     let links: Vec<String> = reported.iter().map(|d| format_day(*d)).collect();
     let title = format!("errlens daily: index ({})", zone.name());
     let extra = json!({ "tz": zone.name(), "reports": links });

@@ -66,9 +66,9 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 /// a half-written output (that is never at the final path) nor a stray temporary file.
 static IN_FLIGHT: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files in flight and exit with 128 + the
-/// signal, as a shell reports a process the signal killed. Outputs already renamed into place
-/// stay; outputs not yet renamed never appear.
+/// On SIGINT, SIGTERM or SIGHUP: remove the temporary files in flight, then die of the signal
+/// (so a shell loop sees Ctrl-C as Ctrl-C). Outputs already renamed into place stay; outputs
+/// not yet renamed never appear.
 pub fn clean_up_on_signals() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
@@ -81,6 +81,7 @@ pub fn clean_up_on_signals() {
             for f in files.iter() {
                 let _ = std::fs::remove_file(f);
             }
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
             std::process::exit(128 + sig);
         }
     });

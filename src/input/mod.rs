@@ -201,7 +201,7 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> io::Result<(Encoding, Box<dyn Re
 /// Bytes sniffed for the line-end convention.
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// A stream whose first 64 KiB hold CR but no LF (classic Mac line ends) is read with every CR
+/// A stream whose first 64 KiB hold CRs but no LF (classic Mac line ends) is read with every CR
 /// turned into LF, so its lines are not run together into one; any other stream is unchanged
 /// (CRLF lines lose their CR later, in the classifier).
 fn line_ends(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
@@ -216,7 +216,9 @@ fn line_ends(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
             Err(e) => break Some(e),
         }
     };
-    let cr_only = memchr::memchr(b'\n', &head).is_none() && memchr::memchr(b'\r', &head).is_some();
+    // Two CRs at least: one could be the CR of a CRLF whose LF lies just past the window.
+    let cr_only = memchr::memchr(b'\n', &head).is_none()
+        && memchr::memchr_iter(b'\r', &head).nth(1).is_some();
     let rest: Box<dyn Read + Send> = match failed {
         None => r,
         Some(e) => Box::new(FailOnce(Some(e))),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use super::offenders::{Rules, offenders, table_of};
+use super::offenders::{Calendar, Rules, offenders_in, table_of};
 use super::{Chart, Report, ReportOptions, Table, col, table};
 use crate::agg::daily::{Daily, Day};
 use crate::agg::{Merge, Totals};
@@ -14,6 +14,7 @@ use crate::extract::time::format_day;
 use crate::history::{DayFigures, History};
 use crate::render::table::thousands;
 use crate::secret;
+use crate::zone::Zone;
 
 /// When an hour counts as a spike.
 #[derive(Clone, Copy, Debug)]
@@ -140,7 +141,7 @@ pub fn day_report(
     day: i32,
     d: &Day,
     known: &BTreeMap<i32, DayFigures>,
-    zone: &str,
+    zone: &Zone,
     catalog: &Catalog,
     opts: &DailyOptions,
 ) -> PolarsResult<Report> {
@@ -159,7 +160,7 @@ pub fn day_report(
     // A day's lines are its requests: blank, malformed and unrecognized lines have no day
     // (they are in the index's reconciliation).
     report.totals.lines = report.totals.requests;
-    report.notes = day_notes(day, zone, &today, &base, &today_codes, opts);
+    report.notes = day_notes(day, zone.name(), &today, &base, &today_codes, opts);
 
     // by_code, with the comparison.
     if let Some(t) = report.tables.iter_mut().find(|t| t.name == "by_code") {
@@ -213,7 +214,14 @@ pub fn day_report(
     if let Some(t) = report.tables.iter_mut().find(|t| t.name == "by_key") {
         add_top_codes(t, d)?;
     }
-    let rows = offenders(&d.agg, &opts.rules, 1);
+    // Persistence in local days: this one day is the range.
+    let mut local = zone.local();
+    let mut day_of = |t: i64| local.day_hour(t).0;
+    let mut days = Calendar {
+        day_of: &mut day_of,
+        in_range: 1,
+    };
+    let rows = offenders_in(&d.agg, &opts.rules, 1, &mut days);
     report.tables.push(table_of(&rows, opts.show_keys, None)?);
     Ok(report)
 }
@@ -531,10 +539,10 @@ pub fn index_report(
     daily: &Daily,
     known: &BTreeMap<i32, DayFigures>,
     reported: &BTreeSet<i32>,
-    catalog: &Catalog,
+    history: &History,
+    zone: &Zone,
     opts: &DailyOptions,
 ) -> PolarsResult<Report> {
-    let _ = catalog;
     let in_run: BTreeSet<i32> = daily.days.iter().filter_map(|(d, _)| d).collect();
     let mut tables = vec![];
 
@@ -553,7 +561,10 @@ pub fn index_report(
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map(|(c, _)| code_name(*c)),
         );
-        source.push(if in_run.contains(d) { "run" } else { "history" });
+        // Where its figures came from (see `known_days`).
+        let from_run =
+            reported.contains(d) || (in_run.contains(d) && !history.days.contains_key(d));
+        source.push(if from_run { "run" } else { "history" });
         link.push(reported.contains(d).then(|| format_day(*d)));
     }
     let df = DataFrame::new_infer_height(vec![
@@ -638,7 +649,13 @@ pub fn index_report(
     tables.push(table("key_day", "API keys by day", df, None));
 
     let range = daily.range();
-    let rows = offenders(&range, &opts.rules, 1);
+    let mut local = zone.local();
+    let mut day_of = |t: i64| local.day_hour(t).0;
+    let mut days = Calendar {
+        day_of: &mut day_of,
+        in_range: in_run.len() as u64,
+    };
+    let rows = offenders_in(&range, &opts.rules, 1, &mut days);
     tables.push(table_of(&rows, opts.show_keys, None)?);
 
     let totals = daily.totals();

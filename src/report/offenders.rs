@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::{Table, col, table};
-use crate::agg::{Aggregate, Throttles};
+use crate::agg::{Aggregate, OTHER, Throttles};
 use crate::extract::retry::RetryAfter;
 use crate::extract::time::{MICROS_PER_DAY, day_of, format_day};
 use crate::secret;
@@ -112,16 +112,17 @@ fn analyse(
     key: Option<&str>,
     requests: u64,
     t: &Throttles,
-    days_in_range: u64,
+    days: &mut Calendar<'_>,
     rules: &Rules,
 ) -> Offender {
+    let days_in_range = days.in_range;
     let mut timed: Vec<(i64, RetryAfter)> = t
         .events
         .iter()
         .filter_map(|(time, retry)| Some((time?, retry)))
         .collect();
     timed.sort_unstable_by_key(|e| e.0);
-    let mut days: Vec<i32> = timed.iter().map(|e| day_of(e.0)).collect();
+    let mut days: Vec<i32> = timed.iter().map(|e| (days.day_of)(e.0)).collect();
     days.dedup();
     let mut longest = 0u64;
     let mut run = 0u64;
@@ -232,17 +233,40 @@ fn analyse(
     o
 }
 
+/// How persistence counts days: the day of an instant, and the days in range.
+pub struct Calendar<'a> {
+    pub day_of: &'a mut dyn FnMut(i64) -> i32,
+    pub in_range: u64,
+}
+
 /// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
-/// then most requests, then by fingerprint.
+/// then most requests, then by fingerprint. Days are UTC days; the range is the days with a
+/// request.
 pub fn offenders(agg: &Aggregate, rules: &Rules, min_rate_limited: u64) -> Vec<Offender> {
-    let days_in_range = agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64;
+    let mut utc = day_of;
+    let mut days = Calendar {
+        day_of: &mut utc,
+        in_range: agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64,
+    };
+    offenders_in(agg, rules, min_rate_limited, &mut days)
+}
+
+/// [`offenders`] with days counted by `days` (daily reports count local days). The `(other)`
+/// row of keys past `--max-keys` mixes many keys, so it is left out: its RATE_001 are in the
+/// key table and the fold warning.
+pub fn offenders_in(
+    agg: &Aggregate,
+    rules: &Rules,
+    min_rate_limited: u64,
+    days: &mut Calendar<'_>,
+) -> Vec<Offender> {
     let mut out: Vec<Offender> = agg
         .throttles
         .iter()
-        .filter(|(_, t)| t.events.len() >= min_rate_limited.max(1))
+        .filter(|(k, t)| *k != Some(OTHER) && t.events.len() >= min_rate_limited.max(1))
         .map(|(k, t)| {
             let requests = agg.keys.get(k).map_or(0, |s| s.requests);
-            analyse(k, requests, t, days_in_range, rules)
+            analyse(k, requests, t, days, rules)
         })
         .collect();
     let fp = |o: &Offender| o.key.as_deref().map(secret::fingerprint);
@@ -373,7 +397,12 @@ mod tests {
         t.events.push(None, RetryAfter::Unparsed);
         t.events.push(Some(s / 5), RetryAfter::Millis(1000));
         t.events.push(Some(6 * s), RetryAfter::Missing);
-        let o = analyse(Some("k"), 10, &t, 1, &Rules::default());
+        let mut utc = day_of;
+        let mut days = Calendar {
+            day_of: &mut utc,
+            in_range: 1,
+        };
+        let o = analyse(Some("k"), 10, &t, &mut days, &Rules::default());
         assert_eq!(o.rate_limited, 5);
         assert_eq!((o.early_retries, o.retry_checked), (2, 3));
         assert_eq!(o.retry_after_unparsed, 1);
