@@ -140,3 +140,27 @@ fn no_output_of_any_command_holds_a_key() {
     let o = run(&["report", "--show-keys", "--format", "json", log], None);
     assert!(String::from_utf8_lossy(&o.stdout).contains(&key));
 }
+
+#[test]
+fn the_progress_bar_shows_no_key() {
+    // Under a pseudo-terminal (script(1)) stderr is a terminal, so the progress bar draws.
+    let d = Dir::new();
+    let (log, _) = util::gen_log(&d, &["--lines", "200000", "--keys", "50"]);
+    let keys = keys_in(&std::fs::read_to_string(&log).unwrap());
+    assert!(keys.len() >= 40, "{}", keys.len());
+    let cmd = format!(
+        "{} report -j 1 --chunk-bytes 4K {}",
+        env!("CARGO_BIN_EXE_errlens"),
+        log.display()
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("script(1)");
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.contains("read ("), "no progress bar drawn: {shown}");
+    for k in &keys {
+        assert!(!shown.contains(k.as_str()), "the terminal showed {k}");
+    }
+}
