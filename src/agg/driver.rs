@@ -194,8 +194,12 @@ pub fn run_with<S: Sink>(
     empty: impl Fn() -> S + Sync + Send,
 ) -> Result<Run<S>, RunError> {
     let threads = opts.threads.max(1);
+    // With two threads or more, the reader is one of them: it parses a chunk itself whenever
+    // the workers have enough queued, so the threads asked for are the threads that run.
+    let reader_helps = threads > 1;
+    let pool_threads = if reader_helps { threads - 1 } else { threads };
     let workers = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(pool_threads)
         .thread_name(|i| format!("errlens-worker-{i}"))
         .build()
         .map_err(|e| RunError::Threads(threads, e.to_string()))?;
@@ -217,7 +221,9 @@ pub fn run_with<S: Sink>(
         let reader_pool = pool.clone();
         let summaries = &mut summaries;
         let failures = &failures;
-        scope.spawn(move || {
+        let empty = &empty;
+        let reader = scope.spawn(move || {
+            let mut mine = Partial::new(empty());
             for (i, source) in sources.iter().enumerate() {
                 let raw = match input::open_raw(source) {
                     Ok(r) => r,
@@ -240,7 +246,22 @@ pub fn run_with<S: Sink>(
                         ex.max_line(),
                         &reader_pool,
                         &mut progress,
-                        |c| tx.send(c).is_ok(),
+                        |c| {
+                            if !reader_helps {
+                                return tx.send(c).is_ok();
+                            }
+                            match tx.try_send(c) {
+                                Ok(()) => true,
+                                Err(crossbeam_channel::TrySendError::Full(c)) => {
+                                    mine.process(&c, ex, filter, opts.collect_rejects);
+                                    if let Piece::Lines(buf) = c.piece {
+                                        reader_pool.put(buf);
+                                    }
+                                    true
+                                }
+                                Err(crossbeam_channel::TrySendError::Disconnected(_)) => false,
+                            }
+                        },
                     )
                 });
                 summaries[i].bytes = progress.bytes;
@@ -262,8 +283,9 @@ pub fn run_with<S: Sink>(
                 }
             }
             drop(tx);
+            mine
         });
-        workers.install(|| {
+        let mut all = workers.install(|| {
             rx.into_iter()
                 .par_bridge()
                 .fold(
@@ -283,7 +305,9 @@ pub fn run_with<S: Sink>(
                         a
                     },
                 )
-        })
+        });
+        all.merge(reader.join().expect("the reader thread does not panic"));
+        all
     });
 
     // Line numbers: the lines of a source's earlier chunks come before a chunk's own.
