@@ -49,8 +49,7 @@ impl Events {
         };
         put(&mut self.bytes, code << 1 | time.is_some() as u64);
         if let Some(t) = time {
-            let d = t.wrapping_sub(self.last);
-            put(&mut self.bytes, ((d << 1) ^ (d >> 63)) as u64);
+            put(&mut self.bytes, zigzag(t.wrapping_sub(self.last)));
             self.last = t;
         }
         self.len += 1;
@@ -84,9 +83,7 @@ impl Events {
                 c => RetryAfter::Millis((c - 2) as i64),
             };
             let time = (head & 1 == 1).then(|| {
-                let z = get(&self.bytes, &mut at);
-                let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
-                last = last.wrapping_add(d);
+                last = last.wrapping_add(unzigzag(get(&self.bytes, &mut at)));
                 last
             });
             Some((time, retry))
@@ -95,15 +92,39 @@ impl Events {
 }
 
 impl Merge for Events {
+    /// Appends `o`'s bytes as they are, rewriting only the delta of its first timed event
+    /// (`o`'s deltas start from 0, ours continue from our last time): a copy, not a re-encoding,
+    /// and no more memory than the two take.
     fn merge(&mut self, o: Events) {
         if self.is_empty() {
             *self = o;
             return;
         }
-        for (t, r) in o.iter() {
-            self.push(t, r);
+        self.bytes.reserve_exact(o.bytes.len() + 10);
+        self.len += o.len;
+        let mut at = 0;
+        while at < o.bytes.len() {
+            if get(&o.bytes, &mut at) & 1 == 0 {
+                continue; // an event without a time: no delta follows
+            }
+            let delta_at = at;
+            let first = unzigzag(get(&o.bytes, &mut at));
+            self.bytes.extend_from_slice(&o.bytes[..delta_at]);
+            put(&mut self.bytes, zigzag(first.wrapping_sub(self.last)));
+            self.bytes.extend_from_slice(&o.bytes[at..]);
+            self.last = o.last;
+            return;
         }
+        self.bytes.extend_from_slice(&o.bytes);
     }
+}
+
+fn zigzag(d: i64) -> u64 {
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(z: u64) -> i64 {
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
 }
 
 #[cfg(test)]
@@ -140,5 +161,30 @@ mod tests {
         small.push(Some(1_795_597_200_000_000), RetryAfter::Millis(1000));
         small.push(Some(1_795_597_200_200_000), RetryAfter::Millis(1000));
         assert!(small.bytes.len() <= 16, "{}", small.bytes.len());
+        // Merging: a side that starts without a time, and a side with no time at all.
+        let mut a = Events::default();
+        a.push(Some(100), RetryAfter::Millis(5));
+        let mut b = Events::default();
+        b.push(None, RetryAfter::Missing);
+        b.push(Some(40), RetryAfter::Unparsed);
+        b.push(Some(90), RetryAfter::Millis(1));
+        let mut c = Events::default();
+        c.push(None, RetryAfter::Millis(7));
+        a.merge(b);
+        a.merge(c);
+        a.push(Some(95), RetryAfter::Missing);
+        let got: Vec<_> = a.iter().collect();
+        assert_eq!(
+            got,
+            [
+                (Some(100), RetryAfter::Millis(5)),
+                (None, RetryAfter::Missing),
+                (Some(40), RetryAfter::Unparsed),
+                (Some(90), RetryAfter::Millis(1)),
+                (None, RetryAfter::Millis(7)),
+                (Some(95), RetryAfter::Missing),
+            ]
+        );
+        assert_eq!(a.len(), 6);
     }
 }
