@@ -99,6 +99,45 @@ impl<'a> Baseline<'a> {
         })
     }
 
+    /// Codes of today not seen in any trailing day with data, with today's count; `None`
+    /// when there is no trailing day to compare with.
+    fn new_codes<'t>(
+        &self,
+        today_codes: &BTreeMap<Option<&'t str>, u64>,
+    ) -> Option<Vec<(Option<&'t str>, u64)>> {
+        if self.trailing.is_empty() {
+            return None;
+        }
+        let seen: BTreeSet<Option<&str>> = self
+            .trailing
+            .iter()
+            .flat_map(|f| f.codes.keys().map(|(c, _)| c.as_deref()))
+            .collect();
+        Some(
+            today_codes
+                .iter()
+                .filter(|(c, _)| !seen.contains(*c))
+                .map(|(c, n)| (*c, *n))
+                .collect(),
+        )
+    }
+
+    /// Codes of the previous day absent today, with the previous day's count; `None` when
+    /// there is no previous day.
+    fn gone_codes(
+        &self,
+        today_codes: &BTreeMap<Option<&str>, u64>,
+    ) -> Option<Vec<(Option<String>, u64)>> {
+        let p = self.previous?;
+        Some(
+            p.by_code()
+                .into_iter()
+                .filter(|(c, _)| !today_codes.contains_key(c))
+                .map(|(c, n)| (c.map(str::to_owned), n))
+                .collect(),
+        )
+    }
+
     /// Mean errors of hour `h` over the trailing days with traffic in that hour (a day whose
     /// log starts later, or a quiet hour, says nothing about it).
     fn hour_mean(&self, h: usize) -> Option<f64> {
@@ -275,34 +314,23 @@ fn day_notes(
         )),
         None => notes.push("Trailing 7 days: no data in this run or the history.".into()),
     }
-    if !base.trailing.is_empty() {
-        let seen: BTreeSet<Option<&str>> = base
-            .trailing
-            .iter()
-            .flat_map(|f| f.codes.keys().map(|(c, _)| c.as_deref()))
-            .collect();
-        let new: Vec<String> = today_codes
-            .keys()
-            .filter(|c| !seen.contains(*c))
-            .map(|c| code_name(*c))
-            .collect();
-        notes.push(if new.is_empty() {
+    if let Some(new) = base.new_codes(today_codes) {
+        let names: Vec<String> = new.iter().map(|(c, _)| code_name(*c)).collect();
+        notes.push(if names.is_empty() {
             "No new codes against the trailing 7 days.".into()
         } else {
-            format!("New codes against the trailing 7 days: {}.", new.join(", "))
+            format!(
+                "New codes against the trailing 7 days: {}.",
+                names.join(", ")
+            )
         });
     }
-    if let Some(p) = base.previous {
-        let gone: Vec<String> = p
-            .by_code()
-            .keys()
-            .filter(|c| !today_codes.contains_key(*c))
-            .map(|c| code_name(*c))
-            .collect();
-        notes.push(if gone.is_empty() {
+    if let Some(gone) = base.gone_codes(today_codes) {
+        let names: Vec<String> = gone.iter().map(|(c, _)| code_name(c.as_deref())).collect();
+        notes.push(if names.is_empty() {
             "No codes gone since the previous day.".into()
         } else {
-            format!("Codes gone since the previous day: {}.", gone.join(", "))
+            format!("Codes gone since the previous day: {}.", names.join(", "))
         });
     }
     notes.push(opts.spikes.describe());
@@ -330,27 +358,18 @@ fn new_codes(
     today_codes: &BTreeMap<Option<&str>, u64>,
     base: &Baseline<'_>,
 ) -> PolarsResult<Table> {
-    let seen: BTreeSet<Option<&str>> = base
-        .trailing
-        .iter()
-        .flat_map(|f| f.codes.keys().map(|(c, _)| c.as_deref()))
-        .collect();
     let (mut code, mut group, mut count) = (vec![], vec![], vec![]);
-    if !base.trailing.is_empty() {
-        for (c, n) in today_codes {
-            if seen.contains(c) {
-                continue;
-            }
-            code.push(c.map(str::to_owned));
-            let g = today
-                .codes
-                .iter()
-                .filter(|((cc, _), _)| cc.as_deref() == *c)
-                .max_by_key(|(_, n)| **n)
-                .and_then(|((_, g), _)| g.clone());
-            group.push(g);
-            count.push(*n);
-        }
+    for (c, n) in base.new_codes(today_codes).unwrap_or_default() {
+        code.push(c.map(str::to_owned));
+        // The group it came with most often today.
+        let g = today
+            .codes
+            .iter()
+            .filter(|((cc, _), _)| cc.as_deref() == c)
+            .max_by_key(|(_, n)| **n)
+            .and_then(|((_, g), _)| g.clone());
+        group.push(g);
+        count.push(n);
     }
     let df = DataFrame::new_infer_height(vec![
         col("code", code),
@@ -370,15 +389,11 @@ fn gone_codes(
     today_codes: &BTreeMap<Option<&str>, u64>,
     base: &Baseline<'_>,
 ) -> PolarsResult<Table> {
-    let (mut code, mut prev) = (vec![], vec![]);
-    if let Some(p) = base.previous {
-        for (c, n) in p.by_code() {
-            if !today_codes.contains_key(&c) {
-                code.push(c.map(str::to_owned));
-                prev.push(n);
-            }
-        }
-    }
+    let (code, prev): (Vec<Option<String>>, Vec<u64>) = base
+        .gone_codes(today_codes)
+        .unwrap_or_default()
+        .into_iter()
+        .unzip();
     let df = DataFrame::new_infer_height(vec![col("code", code), col("previous_day", prev)])?;
     let df = super::sorted(df, &["previous_day", "code"], &[true, false])?;
     Ok(table(
