@@ -2,6 +2,8 @@
 //! the same record as a plain, obviously-correct lookup over a fully parsed `serde_json::Value`,
 //! on generated lines with escapes, odd whitespace, any key order, prefixes and corruption.
 
+mod util;
+
 use std::borrow::Cow;
 
 use errlens::extract::record::endpoint_path;
@@ -675,18 +677,7 @@ fn same(a: &Line<'_>, b: &Line<'_>) -> bool {
 }
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
-    let mut c = ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    };
-    if std::env::var_os("ERRLENS_PROPTEST_RANDOM").is_none() {
-        c.rng_seed = proptest::test_runner::RngSeed::Fixed(0x5eed_e441);
-    }
-    c
+    util::proptest_config(3000, 0x5eed_e441)
 }
 
 proptest! {

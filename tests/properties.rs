@@ -2,6 +2,8 @@
 //! for any bytes the reconciliation adds up; cutting the input into chunks at any byte, or into
 //! files at any line boundary, or changing the thread count, does not change the report.
 
+mod util;
+
 use std::sync::Arc;
 
 use errlens::agg::driver::{self, Options};
@@ -69,18 +71,7 @@ fn bytes(name: &str, b: &[u8]) -> Source {
 }
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    let mut c = ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    };
-    if std::env::var_os("ERRLENS_PROPTEST_RANDOM").is_none() {
-        c.rng_seed = proptest::test_runner::RngSeed::Fixed(0x5eed_0002);
-    }
-    c
+    util::proptest_config(300, 0x5eed_0002)
 }
 
 proptest! {

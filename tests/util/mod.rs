@@ -38,6 +38,23 @@ impl Dir {
     }
 }
 
+/// Property-test settings: `default_cases` cases with a fixed seed, so CI is deterministic;
+/// `PROPTEST_CASES=N` sets the number, `ERRLENS_PROPTEST_RANDOM=1` explores new cases.
+pub fn proptest_config(default_cases: u32, seed: u64) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_cases);
+    let mut c = proptest::test_runner::Config {
+        cases,
+        ..Default::default()
+    };
+    if std::env::var_os("ERRLENS_PROPTEST_RANDOM").is_none() {
+        c.rng_seed = proptest::test_runner::RngSeed::Fixed(seed);
+    }
+    c
+}
+
 /// Every file below `dir`, at any depth.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![];
