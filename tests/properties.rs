@@ -7,11 +7,13 @@ mod util;
 use std::sync::Arc;
 
 use errlens::agg::driver::{self, Options};
+use errlens::agg::{Aggregate, Caps, Spill};
 use errlens::catalog::Catalog;
 use errlens::extract::{Extractor, FieldMap};
 use errlens::filter::Filter;
 use errlens::input::Source;
 use errlens::render::{Context, json};
+use errlens::report::offenders::{Offender, Rules, offenders};
 use errlens::report::{self, ReportOptions};
 use proptest::prelude::*;
 
@@ -66,6 +68,43 @@ fn report_of(sources: &[Source], chunk: usize, threads: usize) -> (serde_json::V
     (v, reconciles)
 }
 
+/// A RATE_001 line: key `k`, at second `t` (or no time), with a `retry_after` code `r`.
+fn throttled(k: u8, t: Option<u32>, r: u8) -> String {
+    let ts = t.map_or(String::new(), |t| {
+        format!(r#""ts":{},"#, 1_795_000_000_000u64 + t as u64 * 1000)
+    });
+    let retry = match r {
+        0 => String::new(),
+        1 => r#","params":{"retry_after":"soon"}"#.to_owned(),
+        r => format!(r#","params":{{"retry_after":"{} seconds","limit_type":"t{}"}}"#, r % 7, r % 3),
+    };
+    format!(
+        r#"{{{ts}"status":429,"api_key":"wk_{k}","response":{{"isSuccess":false,"errors":{{"code":"RATE_001"{retry}}}}}}}"#
+    )
+}
+
+/// The offenders of `log`, spilling RATE_001 events past `budget` bytes (`None`: never).
+fn offenders_of(
+    log: &[u8],
+    budget: Option<usize>,
+    caps: Caps,
+    chunk: usize,
+    threads: usize,
+) -> (Vec<Offender>, usize) {
+    let ex = Extractor::new(&FieldMap::default(), 1 << 10).unwrap();
+    let opts = Options {
+        threads,
+        chunk_size: chunk,
+        ..Options::default()
+    };
+    let spill = Arc::new(Spill::new(budget.unwrap_or(usize::MAX)));
+    let run = driver::run_with(&[bytes("x", log)], &ex, &Filter::default(), &opts, || {
+        Aggregate::with_caps(caps).with_spill(spill.clone())
+    })
+    .unwrap();
+    (offenders(&run.agg, &Rules::default(), 1).unwrap(), spill.spills())
+}
+
 fn bytes(name: &str, b: &[u8]) -> Source {
     Source::Bytes(name.into(), Arc::from(b))
 }
@@ -109,4 +148,58 @@ proptest! {
             prop_assert_eq!(&whole, &split);
         }
     }
+
+    /// Spilling RATE_001 events to disk (down to one spill per event) changes no offender.
+    #[test]
+    fn spilling_events_changes_no_offender(
+        events in prop::collection::vec((0u8..5, prop::option::weighted(0.9, 0u32..100_000), 0u8..9), 0..80),
+        budget in 1usize..64,
+        chunk in 64usize..2000,
+        threads in 1usize..4,
+    ) {
+        let mut log = String::new();
+        for (i, &(k, t, r)) in events.iter().enumerate() {
+            log.push_str(&throttled(k, t, r));
+            log.push('\n');
+            if i % 3 == 0 {
+                log.push_str(r#"{"status":200,"api_key":"wk_1","response":{"isSuccess":true}}"#);
+                log.push('\n');
+            }
+        }
+        let caps = Caps::default();
+        let (held, no_runs) = offenders_of(log.as_bytes(), None, caps, 1 << 20, 1);
+        prop_assert_eq!(no_runs, 0);
+        let (spilled, spills) = offenders_of(log.as_bytes(), Some(budget), caps, chunk, threads);
+        // An event's first bytes take 8 (the smallest allocation): past a budget under 8,
+        // every event spills.
+        if budget < 8 {
+            prop_assert_eq!(spills >= events.len(), true, "{} spills", spills);
+        }
+        prop_assert_eq!(held, spilled);
+    }
+}
+
+/// Keys past `--max-keys` fold into `(other)`, which offenders leave out: their spilled events
+/// must stay out too, and the kept keys must get all of theirs.
+#[test]
+fn spilled_events_of_folded_keys_stay_out() {
+    let mut log = String::new();
+    for i in 0..300u32 {
+        // wk_0 and wk_1 come first and keep rows; wk_2..wk_4 fold (cap 2).
+        log.push_str(&throttled((i % 5) as u8, Some(i * 7 % 1000), 2 + (i % 5) as u8));
+        log.push('\n');
+    }
+    let caps = Caps {
+        keys: 2,
+        ..Caps::default()
+    };
+    // One worker: which keys fold is first come, so the same for both runs.
+    let (held, _) = offenders_of(log.as_bytes(), None, caps, 1 << 20, 1);
+    let (spilled, spills) = offenders_of(log.as_bytes(), Some(1), caps, 1 << 20, 1);
+    // Every event spills (more runs than the reader takes at once, so they are merged first).
+    assert_eq!(spills, 300);
+    let keys: Vec<_> = held.iter().map(|o| o.key.clone().unwrap()).collect();
+    assert_eq!(keys, ["wk_0", "wk_1"]);
+    assert_eq!(held[0].rate_limited, 60);
+    assert_eq!(held, spilled);
 }

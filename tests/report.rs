@@ -836,3 +836,46 @@ fn output_files_get_the_usual_mode_or_keep_their_own() {
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(write(), 0o600, "a replaced report keeps its mode");
 }
+
+/// RATE_001 events spilled to a temporary file give the same offenders as events held in
+/// memory; when no temporary file can be made, a warning says so and nothing is lost.
+#[test]
+fn spilled_events_give_the_same_offenders() {
+    let d = Dir::new();
+    let log = d.path("gen.log");
+    let log = log.to_str().unwrap();
+    assert!(run(&["gen", "--lines", "20000", "-o", log], None).status.success());
+    let offenders = |extra: &[&str], tmpdir: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_errlens"));
+        cmd.args(["offenders", "--format", "json", "--top", "0", log])
+            .args(extra);
+        if let Some(t) = tmpdir {
+            cmd.env("TMPDIR", t);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{extra:?}");
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v.as_object_mut().unwrap().remove("offenders").unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (held, _) = offenders(&["--spill-after", "1G"], None);
+    let rows = held.as_array().unwrap();
+    assert!(rows.len() >= 3, "{held}");
+    assert!(rows[0]["rate_limited"].as_u64().unwrap() > 100, "{held}");
+    let tmp = d.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let small = ["--spill-after", "1K", "-j", "3", "--chunk-bytes", "16K"];
+    let (spilled, stderr) = offenders(&small, tmp.to_str());
+    assert_eq!(held, spilled);
+    assert!(stderr.is_empty(), "{stderr}");
+    // The file is unlinked as soon as it is made: nothing is left behind.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    let (kept, stderr) = offenders(&small, Some("/nonexistent/errlens-tmp"));
+    assert_eq!(held, kept);
+    assert!(
+        stderr.contains("could not move RATE_001 events to a temporary file"),
+        "{stderr}"
+    );
+}

@@ -87,6 +87,14 @@ impl<V> Keyed<V> {
             .chain(self.table.into_iter().map(|(k, v)| (Some(k), v)))
     }
 
+    /// Every entry, values mutable, in no particular order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Option<&str>, &mut V)> {
+        self.none
+            .iter_mut()
+            .map(|v| (None, v))
+            .chain(self.table.iter_mut().map(|(k, v)| (Some(&**k), v)))
+    }
+
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Option<&str>, &V)> {
         self.none

@@ -5,9 +5,11 @@ pub mod daily;
 pub mod driver;
 pub mod events;
 pub mod keyed;
+pub mod spill;
 pub mod tables;
 
 use std::hash::Hash;
+use std::sync::Arc;
 
 use hashbrown::HashMap;
 
@@ -16,6 +18,7 @@ use crate::extract::Record;
 use crate::extract::retry::parse_retry_after;
 pub use events::Events;
 pub use keyed::{Keyed, OTHER};
+pub use spill::Spill;
 pub use tables::{ByStatus, Runs};
 
 /// Combines two partial results of the same kind.
@@ -246,8 +249,12 @@ pub struct Aggregate {
     pub days: Runs<Option<i32>, ReqErr>,
     /// By method, then endpoint path.
     pub endpoints: Keyed<Keyed<ReqErr>>,
-    /// RATE_001 responses by API key.
+    /// RATE_001 responses by API key. Their events may be partly in `spill`.
     pub throttles: Keyed<Throttles>,
+    /// Where events go past the spill budget; `None` keeps them all in memory.
+    pub spill: Option<Arc<Spill>>,
+    /// Bytes the events in `throttles` hold.
+    event_bytes: usize,
 }
 
 impl Merge for Aggregate {
@@ -273,6 +280,7 @@ impl Merge for Aggregate {
             }
         }
         // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
+        // (Spilled events are matched to rows when they are read back.)
         let throttles = std::mem::take(&mut self.throttles);
         for (k, t) in throttles.iter_owned().chain(o.throttles.iter_owned()) {
             let k = k.as_deref();
@@ -283,6 +291,15 @@ impl Merge for Aggregate {
             };
             self.throttles.entry(target).merge(t);
         }
+        if self.spill.is_none() {
+            self.spill = o.spill;
+        }
+        self.event_bytes = self
+            .throttles
+            .iter()
+            .map(|(_, t)| t.events.heap_bytes())
+            .sum();
+        self.spill_if_over_budget();
     }
 }
 
@@ -291,6 +308,34 @@ impl Aggregate {
         Aggregate {
             caps,
             ..Default::default()
+        }
+    }
+
+    /// Spills RATE_001 events past `spill`'s budget instead of holding them all.
+    pub fn with_spill(mut self, spill: Arc<Spill>) -> Aggregate {
+        self.spill = Some(spill);
+        self
+    }
+
+    fn spill_if_over_budget(&mut self) {
+        let Some(spill) = &self.spill else { return };
+        if self.event_bytes <= spill.budget() || spill.failure().is_some() {
+            return;
+        }
+        let spill = spill.clone();
+        let mut held: Vec<(Option<&str>, &mut Events)> = self
+            .throttles
+            .iter_mut()
+            .filter(|(_, t)| !t.events.is_empty())
+            .map(|(k, t)| (k, &mut t.events))
+            .collect();
+        held.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // On failure the events stay here (memory grows as without a spill; the run warns).
+        if spill.write_run(held.iter().map(|(k, e)| (*k, &**e))).is_ok() {
+            for (_, e) in held {
+                *e = Events::default();
+            }
+            self.event_bytes = 0;
         }
     }
 
@@ -338,6 +383,7 @@ impl Aggregate {
         }
         if rate_limited > 0 {
             let t = self.throttles.entry(key_name);
+            let held = t.events.heap_bytes();
             for item in items
                 .iter()
                 .filter(|i| i.code.as_deref() == Some(RATE_LIMIT_CODE))
@@ -346,6 +392,8 @@ impl Aggregate {
                 t.events.push(rec.time, retry);
                 *t.limit_types.entry(item.limit_type.as_deref()) += 1;
             }
+            self.event_bytes += t.events.heap_bytes().saturating_sub(held);
+            self.spill_if_over_budget();
         }
         for item in items {
             self.add_code(

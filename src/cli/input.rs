@@ -2,12 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::agg::driver::{self, Options, Run};
-use crate::agg::{Aggregate, Caps, Sink};
+use crate::agg::{Aggregate, Caps, Sink, Spill};
 use crate::catalog::Catalog;
 use crate::extract::{Extractor, FieldMap, time};
 use crate::filter::Filter;
@@ -98,6 +99,12 @@ pub struct InputArgs {
     #[arg(long, value_name = "N", default_value_t = Caps::default().endpoints)]
     pub max_endpoints: usize,
 
+    /// Memory for RATE_001 events per thread (the offenders analysis needs every one); past
+    /// it they move to a temporary file in $TMPDIR, deleted on exit, so memory stays flat
+    /// however large the input. The results are the same either way.
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = parse_size)]
+    pub spill_after: u64,
+
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -171,7 +178,18 @@ impl InputArgs {
         collect_rejects: bool,
     ) -> Result<(Vec<Source>, Run, Vec<String>)> {
         let caps = self.caps();
-        self.run_with(filter, collect_rejects, || Aggregate::with_caps(caps))
+        let spill = Arc::new(Spill::new(
+            usize::try_from(self.spill_after).unwrap_or(usize::MAX),
+        ));
+        let out = self.run_with(filter, collect_rejects, || {
+            Aggregate::with_caps(caps).with_spill(spill.clone())
+        })?;
+        if let Some(why) = spill.failure() {
+            eprintln!(
+                "errlens: warning: could not move RATE_001 events to a temporary file ({why}); the rest were kept in memory"
+            );
+        }
+        Ok(out)
     }
 
     /// The `--max-*` caps.

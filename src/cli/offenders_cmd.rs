@@ -152,7 +152,8 @@ pub fn run(args: Args) -> Result<i32> {
     for w in run.agg.folded.warnings(&run.agg.caps) {
         eprintln!("errlens: warning: {w}");
     }
-    let rows = offenders(&run.agg, &rules, args.min_rate_limited);
+    let rows = offenders(&run.agg, &rules, args.min_rate_limited)
+        .context("reading RATE_001 events back from the temporary file")?;
     let top = output::rows_kept(args.top, args.format);
     let table =
         table_of(&rows, args.input.show_keys, top).context("building the offenders table")?;

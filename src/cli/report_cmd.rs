@@ -64,7 +64,8 @@ pub fn run(args: Args) -> Result<i32> {
         report.notes.push(format!("Warning: {w}."));
     }
     // The same analysis as `errlens offenders`, with its default rules, cut like the key table.
-    let rows = offenders(&run.agg, &Rules::default(), 1);
+    let rows = offenders(&run.agg, &Rules::default(), 1)
+        .context("reading RATE_001 events back from the temporary file")?;
     report
         .tables
         .push(table_of(&rows, opts.show_keys, top).context("building offenders table")?);

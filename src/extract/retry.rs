@@ -2,7 +2,7 @@
 //! or a number of seconds.
 
 /// A parsed `retry_after`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RetryAfter {
     /// No `retry_after` in the error.
     Missing,

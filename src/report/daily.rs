@@ -260,7 +260,7 @@ pub fn day_report(
         day_of: &mut day_of,
         in_range: 1,
     };
-    let rows = offenders_in(&d.agg, &opts.rules, 1, &mut days);
+    let rows = offenders_in(&d.agg, &opts.rules, 1, &mut days)?;
     report.tables.push(table_of(&rows, opts.show_keys, None)?);
     Ok(report)
 }
@@ -670,7 +670,7 @@ pub fn index_report(
         day_of: &mut day_of,
         in_range: in_run.len() as u64,
     };
-    let rows = offenders_in(&range, &opts.rules, 1, &mut days);
+    let rows = offenders_in(&range, &opts.rules, 1, &mut days)?;
     tables.push(table_of(&rows, opts.show_keys, None)?);
 
     let totals = daily.totals();

@@ -2,11 +2,12 @@
 //! bursty, whether they wait the `retry_after` they are told, and a verdict with its rule.
 
 use std::cmp::Reverse;
+use std::io;
 
 use polars::prelude::*;
 
 use super::{Table, col, table};
-use crate::agg::{Aggregate, OTHER, Throttles};
+use crate::agg::{Aggregate, Merge, OTHER, Throttles};
 use crate::extract::retry::RetryAfter;
 use crate::extract::time::{MICROS_PER_DAY, day_of, format_day};
 use crate::secret;
@@ -123,7 +124,10 @@ fn analyse(
         .iter()
         .filter_map(|(time, retry)| Some((time?, retry)))
         .collect();
-    timed.sort_unstable_by_key(|e| e.0);
+    // By time, then by retry_after: responses at the same instant arrive in any order (threads,
+    // chunks, spills), and which one's retry_after is checked against the next must not
+    // depend on that.
+    timed.sort_unstable();
     let mut days: Vec<i32> = timed.iter().map(|e| (days.day_of)(e.0)).collect();
     days.dedup();
     let mut longest = 0u64;
@@ -244,7 +248,11 @@ pub struct Calendar<'a> {
 /// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
 /// then most requests, then by fingerprint. Days are UTC days; the range is the days with a
 /// request.
-pub fn offenders(agg: &Aggregate, rules: &Rules, min_rate_limited: u64) -> Vec<Offender> {
+pub fn offenders(
+    agg: &Aggregate,
+    rules: &Rules,
+    min_rate_limited: u64,
+) -> io::Result<Vec<Offender>> {
     let mut utc = day_of;
     let mut days = Calendar {
         day_of: &mut utc,
@@ -255,22 +263,46 @@ pub fn offenders(agg: &Aggregate, rules: &Rules, min_rate_limited: u64) -> Vec<O
 
 /// [`offenders`] with days counted by `days` (daily reports count local days). The `(other)`
 /// row of keys past `--max-keys` mixes many keys, so it is left out: its RATE_001 are in the
-/// key table and the fold warning.
+/// key table and the fold warning. Events spilled to disk are read back key by key (the only
+/// error is failing to read them).
 pub fn offenders_in(
     agg: &Aggregate,
     rules: &Rules,
     min_rate_limited: u64,
     days: &mut Calendar<'_>,
-) -> Vec<Offender> {
-    let mut out: Vec<Offender> = agg
+) -> io::Result<Vec<Offender>> {
+    let mut keys: Vec<(Option<&str>, &Throttles)> = agg
         .throttles
         .iter()
-        .filter(|(k, t)| *k != Some(OTHER) && t.events.len() >= min_rate_limited.max(1))
-        .map(|(k, t)| {
-            let requests = agg.keys.get(k).map_or(0, |s| s.requests);
-            analyse(k, requests, t, days, rules)
-        })
+        .filter(|(k, _)| *k != Some(OTHER))
         .collect();
+    let mut spilled = match &agg.spill {
+        Some(s) if s.run_count() > 0 => {
+            keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            Some(s.reader()?)
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (k, t) in keys {
+        let whole;
+        let t = match &mut spilled {
+            None => t,
+            Some(r) => {
+                let mut events = r.take(k)?;
+                events.merge(t.events.clone());
+                whole = Throttles {
+                    events,
+                    limit_types: t.limit_types.clone(),
+                };
+                &whole
+            }
+        };
+        if t.events.len() >= min_rate_limited.max(1) {
+            let requests = agg.keys.get(k).map_or(0, |s| s.requests);
+            out.push(analyse(k, requests, t, days, rules));
+        }
+    }
     // Cached: ties are common, and a fingerprint per comparison (SHA-256 and a string) cost
     // more than the whole analysis.
     out.sort_by_cached_key(|o| {
@@ -280,7 +312,7 @@ pub fn offenders_in(
             o.key.as_deref().map(secret::fingerprint),
         )
     });
-    out
+    Ok(out)
 }
 
 fn instant(us: i64) -> String {
@@ -412,5 +444,32 @@ mod tests {
         assert_eq!(o.retry_after_unparsed, 1);
         assert_eq!((o.first, o.last), (Some(0), Some(6 * s)));
         assert_eq!(o.peak_per_minute, 4);
+    }
+
+    #[test]
+    fn responses_at_the_same_instant_count_the_same_in_any_order() {
+        let s = 1_000_000i64;
+        let events = [
+            (Some(0), RetryAfter::Millis(5000)),
+            (Some(0), RetryAfter::Millis(1000)),
+            (Some(3 * s), RetryAfter::Missing),
+        ];
+        let early = |order: &[usize]| {
+            let mut t = Throttles::default();
+            for &i in order {
+                t.events.push(events[i].0, events[i].1);
+            }
+            let mut utc = day_of;
+            let mut days = Calendar {
+                day_of: &mut utc,
+                in_range: 1,
+            };
+            let o = analyse(Some("k"), 3, &t, &mut days, &Rules::default());
+            (o.early_retries, o.retry_checked)
+        };
+        // Sorted (0 s wait 1 s, 0 s wait 5 s, 3 s): the second is early, the third too.
+        assert_eq!(early(&[0, 1, 2]), (2, 2));
+        assert_eq!(early(&[1, 0, 2]), (2, 2));
+        assert_eq!(early(&[2, 0, 1]), (2, 2));
     }
 }

@@ -1,0 +1,408 @@
+//! RATE_001 events moved out of memory past a budget, so a run's memory stays flat however
+//! long its input: each spill writes one run of (key, events) entries sorted by key to an
+//! anonymous temporary file, and the offenders analysis reads the runs back key by key, in
+//! step, holding one key's events at a time.
+
+use std::cmp::Ordering;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::sync::{Arc, Mutex};
+
+use super::Merge;
+use super::events::Events;
+
+/// Where spilled events go, shared by every worker of a run.
+#[derive(Debug)]
+pub struct Spill {
+    /// Bytes of packed events one aggregate holds before it spills them.
+    budget: usize,
+    file: Mutex<Runs>,
+}
+
+#[derive(Debug, Default)]
+struct Runs {
+    /// Created on the first spill (in `$TMPDIR`, unlinked at once, so nothing is left behind).
+    file: Option<Arc<File>>,
+    /// (offset, length) of each run.
+    runs: Vec<(u64, u64)>,
+    end: u64,
+    /// Why spilling stopped, if it failed: the events then stay in memory.
+    failed: Option<String>,
+    /// Spills so far (runs written by workers; merging runs does not count).
+    spills: usize,
+}
+
+impl Spill {
+    pub fn new(budget: usize) -> Spill {
+        Spill {
+            budget,
+            file: Mutex::new(Runs::default()),
+        }
+    }
+
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    fn runs(&self) -> std::sync::MutexGuard<'_, Runs> {
+        // A worker that panicked while holding the lock leaves whole runs behind it (a run is
+        // recorded only once written), so the data is still good.
+        self.file.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs in the file (merging runs for reading makes fewer).
+    pub fn run_count(&self) -> usize {
+        self.runs().runs.len()
+    }
+
+    /// Times events were spilled.
+    pub fn spills(&self) -> usize {
+        self.runs().spills
+    }
+
+    /// Why spilling failed, for a warning (the events it could not write stayed in memory).
+    pub fn failure(&self) -> Option<String> {
+        self.runs().failed.clone()
+    }
+
+    /// Writes one run. `entries` must be sorted by key, each key once. On an error nothing is
+    /// recorded, the caller keeps its events, and later spills are not tried.
+    pub fn write_run<'a>(
+        &self,
+        entries: impl Iterator<Item = (Option<&'a str>, &'a Events)>,
+    ) -> io::Result<()> {
+        let mut runs = self.runs();
+        if let Some(why) = &runs.failed {
+            return Err(io::Error::other(why.clone()));
+        }
+        let result = runs.append(|w| {
+            for (key, events) in entries {
+                w.entry(key, events)?;
+            }
+            Ok(())
+        });
+        match &result {
+            Ok(()) => runs.spills += 1,
+            Err(e) => runs.failed = Some(e.to_string()),
+        }
+        result
+    }
+
+    /// Reads the runs back; ask for keys in ascending order. More than [`FAN_IN`] runs are
+    /// first merged into fewer, so the readers' buffers stay small.
+    pub fn reader(&self) -> io::Result<SpillReader> {
+        let mut runs = self.runs();
+        while runs.runs.len() > FAN_IN {
+            let group: Vec<(u64, u64)> = runs.runs.drain(..FAN_IN).collect();
+            let mut merged = runs.open(&group)?;
+            runs.append(|w| {
+                while let Some(key) = merged.next_key() {
+                    let events = merged.take(key.as_deref())?;
+                    w.entry(key.as_deref(), &events)?;
+                }
+                Ok(())
+            })?;
+        }
+        let all = runs.runs.clone();
+        runs.open(&all)
+    }
+}
+
+/// Runs read side by side at most; each has a buffer of [`READ_BUFFER`] bytes.
+const FAN_IN: usize = 32;
+const READ_BUFFER: usize = 16 * 1024;
+
+impl Runs {
+    /// Writes a run after the last whole one (whatever a failed write left behind) and
+    /// records it once it is complete.
+    fn append(
+        &mut self,
+        write: impl FnOnce(&mut RunWriter<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(Arc::new(tempfile::tempfile()?));
+        }
+        let file: &File = self.file.as_deref().expect("created above");
+        let mut handle = file;
+        handle.seek(io::SeekFrom::Start(self.end))?;
+        let mut w = RunWriter {
+            out: BufWriter::with_capacity(64 * 1024, handle),
+            n: 0,
+        };
+        write(&mut w)?;
+        w.out.flush()?;
+        let len = w.n;
+        self.runs.push((self.end, len));
+        self.end += len;
+        Ok(())
+    }
+
+    fn open(&self, runs: &[(u64, u64)]) -> io::Result<SpillReader> {
+        let mut cursors = Vec::with_capacity(runs.len());
+        if let Some(file) = &self.file {
+            for &(start, len) in runs {
+                let section = Section {
+                    file: file.clone(),
+                    at: start,
+                    end: start + len,
+                };
+                let mut c = Cursor {
+                    input: BufReader::with_capacity(READ_BUFFER, section),
+                    remaining: len,
+                    head: None,
+                };
+                c.advance()?;
+                cursors.push(c);
+            }
+        }
+        Ok(SpillReader { cursors })
+    }
+}
+
+/// Writes the entries of one run.
+struct RunWriter<'f> {
+    out: BufWriter<&'f File>,
+    n: u64,
+}
+
+impl RunWriter<'_> {
+    fn bytes(&mut self, b: &[u8]) -> io::Result<()> {
+        self.out.write_all(b)?;
+        self.n += b.len() as u64;
+        Ok(())
+    }
+
+    fn varint(&mut self, mut v: u64) -> io::Result<()> {
+        let mut buf = [0u8; 10];
+        let mut n = 0;
+        while v >= 0x80 {
+            buf[n] = v as u8 | 0x80;
+            v >>= 7;
+            n += 1;
+        }
+        buf[n] = v as u8;
+        self.bytes(&buf[..=n])
+    }
+
+    fn entry(&mut self, key: Option<&str>, events: &Events) -> io::Result<()> {
+        match key {
+            None => self.bytes(&[0])?,
+            Some(k) => {
+                self.bytes(&[1])?;
+                self.varint(k.len() as u64)?;
+                self.bytes(k.as_bytes())?;
+            }
+        }
+        let (bytes, len, last) = events.parts();
+        self.varint(len)?;
+        self.varint(last as u64)?;
+        self.varint(bytes.len() as u64)?;
+        self.bytes(bytes)
+    }
+}
+
+fn corrupt(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("spilled RATE_001 events: {what}"),
+    )
+}
+
+/// One run of the spill file, read with positioned reads (the runs are read side by side).
+struct Section {
+    file: Arc<File>,
+    at: u64,
+    end: u64,
+}
+
+impl Read for Section {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min((self.end - self.at) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = read_at(&self.file, &mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, at)
+}
+
+#[cfg(windows)]
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(f, buf, at)
+}
+
+/// A run being read: its next entry.
+struct Cursor {
+    input: BufReader<Section>,
+    /// Bytes of the run not yet read (bounds every length read back).
+    remaining: u64,
+    head: Option<(Option<Box<str>>, Events)>,
+}
+
+impl Cursor {
+    fn byte(&mut self) -> io::Result<u8> {
+        let mut b = [0u8];
+        self.bytes(&mut b)?;
+        Ok(b[0])
+    }
+
+    fn bytes(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        if buf.len() as u64 > self.remaining {
+            return Err(corrupt("a run ends early"));
+        }
+        self.input.read_exact(buf)?;
+        self.remaining -= buf.len() as u64;
+        Ok(())
+    }
+
+    fn varint(&mut self) -> io::Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt("a number is too long"))
+    }
+
+    fn vec(&mut self, len: u64) -> io::Result<Vec<u8>> {
+        if len > self.remaining {
+            return Err(corrupt("a length points past its run"));
+        }
+        let mut v = vec![0; len as usize];
+        self.bytes(&mut v)?;
+        Ok(v)
+    }
+
+    /// Reads the next entry into `head` (`None` at the end of the run).
+    fn advance(&mut self) -> io::Result<()> {
+        if self.remaining == 0 {
+            self.head = None;
+            return Ok(());
+        }
+        let key = match self.byte()? {
+            0 => None,
+            1 => {
+                let n = self.varint()?;
+                let raw = self.vec(n)?;
+                let k = String::from_utf8(raw).map_err(|_| corrupt("a key is not UTF-8"))?;
+                Some(k.into_boxed_str())
+            }
+            _ => return Err(corrupt("unknown entry tag")),
+        };
+        let len = self.varint()?;
+        let last = self.varint()? as i64;
+        let n = self.varint()?;
+        let bytes = self.vec(n)?;
+        self.head = Some((key, Events::from_parts(bytes, len, last)));
+        Ok(())
+    }
+}
+
+/// The spilled runs, merged key by key.
+pub struct SpillReader {
+    cursors: Vec<Cursor>,
+}
+
+impl SpillReader {
+    /// The smallest key still unread, if any.
+    fn next_key(&self) -> Option<Option<Box<str>>> {
+        self.cursors
+            .iter()
+            .filter_map(|c| c.head.as_ref().map(|(k, _)| k.clone()))
+            .min()
+    }
+
+    /// Every spilled event of `key` (and drops the entries of smaller keys, which nobody
+    /// asked for: keys that folded into `(other)`). Keys must come in ascending order.
+    pub fn take(&mut self, key: Option<&str>) -> io::Result<Events> {
+        let mut all = Events::default();
+        for c in &mut self.cursors {
+            while let Some((k, _)) = &c.head {
+                match k.as_deref().cmp(&key) {
+                    Ordering::Less => c.advance()?,
+                    Ordering::Equal => {
+                        let (_, events) = c.head.take().expect("matched above");
+                        all.merge(events);
+                        c.advance()?;
+                        break;
+                    }
+                    Ordering::Greater => break,
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::retry::RetryAfter;
+
+    fn events(times: &[i64]) -> Events {
+        let mut e = Events::default();
+        for &t in times {
+            e.push(Some(t), RetryAfter::Millis(t));
+        }
+        e
+    }
+
+    #[test]
+    fn runs_merge_back_by_key() {
+        let spill = Spill::new(0);
+        let (a1, b1) = (events(&[5, 1]), events(&[7]));
+        spill
+            .write_run([(None, &a1), (Some("b"), &b1)].into_iter())
+            .unwrap();
+        let (a2, c2) = (events(&[3]), events(&[-4, 9]));
+        spill
+            .write_run([(Some("a"), &a2), (Some("c"), &c2)].into_iter())
+            .unwrap();
+        assert_eq!(spill.run_count(), 2);
+        let mut r = spill.reader().unwrap();
+        let got = |e: Events| e.iter().collect::<Vec<_>>();
+        assert_eq!(got(r.take(None).unwrap()), got(a1));
+        // "a" only in the second run; "b" only in the first.
+        assert_eq!(got(r.take(Some("a")).unwrap()), got(a2));
+        assert_eq!(got(r.take(Some("b")).unwrap()), got(b1));
+        // Asked past "c": its entry is dropped, and the end is empty.
+        assert!(r.take(Some("d")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn more_runs_than_the_fan_in_are_merged_first() {
+        let spill = Spill::new(0);
+        let keys = ["a", "b", "c", "d", "e"];
+        let mut want: Vec<Vec<(Option<i64>, RetryAfter)>> = vec![Vec::new(); keys.len()];
+        for run in 0..(FAN_IN * 3 + 5) as i64 {
+            // Each run holds the keys whose index divides into it, events from the run number.
+            let held: Vec<(usize, Events)> = (0..keys.len())
+                .filter(|&i| run % (i as i64 + 1) == 0)
+                .map(|i| (i, events(&[run, -run])))
+                .collect();
+            for (i, e) in &held {
+                want[*i].extend(e.iter());
+            }
+            spill
+                .write_run(held.iter().map(|(i, e)| (Some(keys[*i]), e)))
+                .unwrap();
+        }
+        let mut r = spill.reader().unwrap();
+        assert!(spill.run_count() <= FAN_IN);
+        for (i, k) in keys.iter().enumerate() {
+            let mut got: Vec<_> = r.take(Some(k)).unwrap().iter().collect();
+            got.sort_by_key(|e| e.0);
+            want[i].sort_by_key(|e| e.0);
+            assert_eq!(got, want[i], "key {k}");
+        }
+    }
+}
