@@ -76,6 +76,8 @@ done
 cmds=(
   "errlens report|$errlens report --quiet $log > /dev/null"
   "errlens report --threads 1|$errlens report --quiet --threads 1 $log > /dev/null"
+  "errlens report, 1 copy on stdin|cat $log | $errlens report --quiet - > /dev/null"
+  "errlens report, 4 copies on stdin|cat $log $log $log $log | $errlens report --quiet - > /dev/null"
   "errlens report (gzip)|$errlens report --quiet $log.gz > /dev/null"
   "gzip -dc > /dev/null|gzip -dc $log.gz > /dev/null"
   "errlens report (zstd)|$errlens report --quiet $log.zst > /dev/null"
@@ -116,11 +118,18 @@ base = statistics.median(w for w, _, _ in rows["errlens report"])
 print(f"| tool | wall (median) | CPU | peak RSS | MB/s | wall / errlens |")
 print("|---|---|---|---|---|---|")
 for name, rs in rows.items():
-    mb = sample_mb if "first" in name else full_mb
+    mb = sample_mb if "first" in name else 4 * full_mb if "4 copies" in name else full_mb
     wall = statistics.median(r[0] for r in rs)
     cpu = statistics.median(r[1] for r in rs)
     rss = statistics.median(r[2] for r in rs) / 1024
     print(f"| {name} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MiB | {mb / wall:.0f} | {wall / base:.2f} |")
+rss = {n: statistics.median(r[2] for r in rs) for n, rs in rows.items()}
+one, four = rss["errlens report, 1 copy on stdin"], rss["errlens report, 4 copies on stdin"]
+print()
+print(f"Memory flatness: peak RSS with 4 copies of the log on stdin / 1 copy = {four / one:.3f} "
+      f"({(four / one - 1) * 100:+.1f}%; the target is at most +10%).")
+print(f"Threads: --threads 1 / default wall = "
+      f"{statistics.median(r[0] for r in rows['errlens report --threads 1']) / base:.2f}x.")
 PY
 cat "$work/table.md"
 {
