@@ -76,7 +76,11 @@ fn throttled(k: u8, t: Option<u32>, r: u8) -> String {
     let retry = match r {
         0 => String::new(),
         1 => r#","params":{"retry_after":"soon"}"#.to_owned(),
-        r => format!(r#","params":{{"retry_after":"{} seconds","limit_type":"t{}"}}"#, r % 7, r % 3),
+        r => format!(
+            r#","params":{{"retry_after":"{} seconds","limit_type":"t{}"}}"#,
+            r % 7,
+            r % 3
+        ),
     };
     format!(
         r#"{{{ts}"status":429,"api_key":"wk_{k}","response":{{"isSuccess":false,"errors":{{"code":"RATE_001"{retry}}}}}}}"#
@@ -102,7 +106,10 @@ fn offenders_of(
         Aggregate::with_caps(caps).with_spill(spill.clone())
     })
     .unwrap();
-    (offenders(&run.agg, &Rules::default(), 1).unwrap(), spill.spills())
+    (
+        offenders(&run.agg, &Rules::default(), 1).unwrap(),
+        spill.spills(),
+    )
 }
 
 fn bytes(name: &str, b: &[u8]) -> Source {
@@ -186,7 +193,11 @@ fn spilled_events_of_folded_keys_stay_out() {
     let mut log = String::new();
     for i in 0..300u32 {
         // wk_0 and wk_1 come first and keep rows; wk_2..wk_4 fold (cap 2).
-        log.push_str(&throttled((i % 5) as u8, Some(i * 7 % 1000), 2 + (i % 5) as u8));
+        log.push_str(&throttled(
+            (i % 5) as u8,
+            Some(i * 7 % 1000),
+            2 + (i % 5) as u8,
+        ));
         log.push('\n');
     }
     let caps = Caps {

@@ -844,7 +844,11 @@ fn spilled_events_give_the_same_offenders() {
     let d = Dir::new();
     let log = d.path("gen.log");
     let log = log.to_str().unwrap();
-    assert!(run(&["gen", "--lines", "20000", "-o", log], None).status.success());
+    assert!(
+        run(&["gen", "--lines", "20000", "-o", log], None)
+            .status
+            .success()
+    );
     let offenders = |extra: &[&str], tmpdir: Option<&str>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_errlens"));
         cmd.args(["offenders", "--format", "json", "--top", "0", log])

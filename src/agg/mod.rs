@@ -331,7 +331,10 @@ impl Aggregate {
             .collect();
         held.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         // On failure the events stay here (memory grows as without a spill; the run warns).
-        if spill.write_run(held.iter().map(|(k, e)| (*k, &**e))).is_ok() {
+        if spill
+            .write_run(held.iter().map(|(k, e)| (*k, &**e)))
+            .is_ok()
+        {
             for (_, e) in held {
                 *e = Events::default();
             }

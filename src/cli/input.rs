@@ -224,8 +224,14 @@ impl InputArgs {
             }
             pb
         });
+        let threads = self.threads.unwrap_or(Options::default().threads);
+        // The analyses after reading (offenders) run on rayon's global pool: `-j` holds there
+        // too. Built once; a second call (tests in one process) keeps the first.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
         let opts = Options {
-            threads: self.threads.unwrap_or(Options::default().threads),
+            threads,
             chunk_size: self.chunk_bytes as usize,
             collect_rejects,
             progress: progress.clone(),

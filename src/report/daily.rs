@@ -254,13 +254,11 @@ pub fn day_report(
         add_top_codes(t, d)?;
     }
     // Persistence in local days: this one day is the range.
-    let mut local = zone.local();
-    let mut day_of = |t: i64| local.day_hour(t).0;
-    let mut days = Calendar {
-        day_of: &mut day_of,
+    let days = Calendar {
+        zone: Some(zone),
         in_range: 1,
     };
-    let rows = offenders_in(&d.agg, &opts.rules, 1, &mut days)?;
+    let rows = offenders_in(&d.agg, &opts.rules, 1, &days)?;
     report.tables.push(table_of(&rows, opts.show_keys, None)?);
     Ok(report)
 }
@@ -664,13 +662,11 @@ pub fn index_report(
     tables.push(table("key_day", "API keys by day", df, None));
 
     let range = daily.range();
-    let mut local = zone.local();
-    let mut day_of = |t: i64| local.day_hour(t).0;
-    let mut days = Calendar {
-        day_of: &mut day_of,
+    let days = Calendar {
+        zone: Some(zone),
         in_range: in_run.len() as u64,
     };
-    let rows = offenders_in(&range, &opts.rules, 1, &mut days)?;
+    let rows = offenders_in(&range, &opts.rules, 1, &days)?;
     tables.push(table_of(&rows, opts.show_keys, None)?);
 
     let totals = daily.totals();

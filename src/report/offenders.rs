@@ -5,12 +5,14 @@ use std::cmp::Reverse;
 use std::io;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{Table, col, table};
 use crate::agg::{Aggregate, Merge, OTHER, Throttles};
 use crate::extract::retry::RetryAfter;
 use crate::extract::time::{MICROS_PER_DAY, day_of, format_day};
 use crate::secret;
+use crate::zone::{Local, Zone};
 
 /// The bounds behind the verdicts; each is a flag of `errlens offenders`.
 #[derive(Clone, Copy, Debug)]
@@ -115,10 +117,10 @@ fn analyse(
     key: Option<&str>,
     requests: u64,
     t: &Throttles,
-    days: &mut Calendar<'_>,
+    days: &mut DayOf,
+    days_in_range: u64,
     rules: &Rules,
 ) -> Offender {
-    let days_in_range = days.in_range;
     let mut timed: Vec<(i64, RetryAfter)> = t
         .events
         .iter()
@@ -128,7 +130,7 @@ fn analyse(
     // chunks, spills), and which one's retry_after is checked against the next must not
     // depend on that.
     timed.sort_unstable();
-    let mut days: Vec<i32> = timed.iter().map(|e| (days.day_of)(e.0)).collect();
+    let mut days: Vec<i32> = timed.iter().map(|e| days.day(e.0)).collect();
     days.dedup();
     let mut longest = 0u64;
     let mut run = 0u64;
@@ -239,11 +241,39 @@ fn analyse(
     o
 }
 
-/// How persistence counts days: the day of an instant, and the days in range.
+/// How persistence counts days: the zone of a day, and the days in range.
 pub struct Calendar<'a> {
-    pub day_of: &'a mut dyn FnMut(i64) -> i32,
+    /// Local days in this zone; `None` counts UTC days.
+    pub zone: Option<&'a Zone>,
     pub in_range: u64,
 }
+
+impl Calendar<'_> {
+    fn day_of(&self) -> DayOf {
+        match self.zone {
+            None => DayOf::Utc,
+            Some(z) => DayOf::Local(z.local()),
+        }
+    }
+}
+
+/// The day of an instant, one per thread (a local zone caches its offset).
+enum DayOf {
+    Utc,
+    Local(Local),
+}
+
+impl DayOf {
+    fn day(&mut self, micros: i64) -> i32 {
+        match self {
+            DayOf::Utc => day_of(micros),
+            DayOf::Local(l) => l.day_hour(micros).0,
+        }
+    }
+}
+
+/// Keys analysed side by side at most: spilled events are read back for a batch at a time.
+const BATCH: usize = 4096;
 
 /// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
 /// then most requests, then by fingerprint. Days are UTC days; the range is the days with a
@@ -253,12 +283,11 @@ pub fn offenders(
     rules: &Rules,
     min_rate_limited: u64,
 ) -> io::Result<Vec<Offender>> {
-    let mut utc = day_of;
-    let mut days = Calendar {
-        day_of: &mut utc,
+    let days = Calendar {
+        zone: None,
         in_range: agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64,
     };
-    offenders_in(agg, rules, min_rate_limited, &mut days)
+    offenders_in(agg, rules, min_rate_limited, &days)
 }
 
 /// [`offenders`] with days counted by `days` (daily reports count local days). The `(other)`
@@ -269,7 +298,7 @@ pub fn offenders_in(
     agg: &Aggregate,
     rules: &Rules,
     min_rate_limited: u64,
-    days: &mut Calendar<'_>,
+    days: &Calendar<'_>,
 ) -> io::Result<Vec<Offender>> {
     let mut keys: Vec<(Option<&str>, &Throttles)> = agg
         .throttles
@@ -284,24 +313,37 @@ pub fn offenders_in(
         _ => None,
     };
     let mut out = Vec::new();
-    for (k, t) in keys {
-        let whole;
-        let t = match &mut spilled {
-            None => t,
-            Some(r) => {
-                let mut events = r.take(k)?;
-                events.merge(t.events.clone());
-                whole = Throttles {
-                    events,
-                    limit_types: t.limit_types.clone(),
-                };
-                &whole
-            }
+    for batch in keys.chunks(BATCH) {
+        // With a spill, each key's events whole: the spilled ones and those still held.
+        let whole: Vec<Throttles> = match &mut spilled {
+            None => Vec::new(),
+            Some(r) => batch
+                .iter()
+                .map(|(k, t)| {
+                    let mut events = r.take(*k)?;
+                    events.merge(t.events.clone());
+                    Ok(Throttles {
+                        events,
+                        limit_types: t.limit_types.clone(),
+                    })
+                })
+                .collect::<io::Result<_>>()?,
         };
-        if t.events.len() >= min_rate_limited.max(1) {
-            let requests = agg.keys.get(k).map_or(0, |s| s.requests);
-            out.push(analyse(k, requests, t, days, rules));
-        }
+        let rows: Vec<Option<Offender>> = batch
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || days.day_of(),
+                |day_of, (i, &(k, t))| {
+                    let t = whole.get(i).unwrap_or(t);
+                    (t.events.len() >= min_rate_limited.max(1)).then(|| {
+                        let requests = agg.keys.get(k).map_or(0, |s| s.requests);
+                        analyse(k, requests, t, day_of, days.in_range, rules)
+                    })
+                },
+            )
+            .collect();
+        out.extend(rows.into_iter().flatten());
     }
     // Cached: ties are common, and a fingerprint per comparison (SHA-256 and a string) cost
     // more than the whole analysis.
@@ -433,12 +475,7 @@ mod tests {
         t.events.push(None, RetryAfter::Unparsed);
         t.events.push(Some(s / 5), RetryAfter::Millis(1000));
         t.events.push(Some(6 * s), RetryAfter::Missing);
-        let mut utc = day_of;
-        let mut days = Calendar {
-            day_of: &mut utc,
-            in_range: 1,
-        };
-        let o = analyse(Some("k"), 10, &t, &mut days, &Rules::default());
+        let o = analyse(Some("k"), 10, &t, &mut DayOf::Utc, 1, &Rules::default());
         assert_eq!(o.rate_limited, 5);
         assert_eq!((o.early_retries, o.retry_checked), (2, 3));
         assert_eq!(o.retry_after_unparsed, 1);
@@ -459,12 +496,7 @@ mod tests {
             for &i in order {
                 t.events.push(events[i].0, events[i].1);
             }
-            let mut utc = day_of;
-            let mut days = Calendar {
-                day_of: &mut utc,
-                in_range: 1,
-            };
-            let o = analyse(Some("k"), 3, &t, &mut days, &Rules::default());
+            let o = analyse(Some("k"), 3, &t, &mut DayOf::Utc, 1, &Rules::default());
             (o.early_retries, o.retry_checked)
         };
         // Sorted (0 s wait 1 s, 0 s wait 5 s, 3 s): the second is early, the third too.
