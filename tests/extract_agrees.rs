@@ -705,6 +705,75 @@ proptest! {
         }
         prop_assert_eq!(ex.classify(&line), slow);
     }
+
+    /// Whatever lines came before (the fast walker remembers their keys), a line reads as the
+    /// reference walker reads it.
+    #[test]
+    fn earlier_lines_do_not_change_a_line(lines in prop::collection::vec(line(), 1..12)) {
+        let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+        for line in lines.iter().chain(lines.iter().rev()) {
+            let slow = ex.classify_with(line, false);
+            if let Some(fast) = ex.classify_fast_only(line) {
+                prop_assert_eq!(&fast, &slow, "line: {}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+}
+
+/// The fast walker remembers the member keys of earlier lines (a log repeats its layout) and
+/// compares a key with the remembered one before scanning it: lines that differ from the
+/// remembered layout by one byte, a space, an escape, a duplicate or a cut must still read
+/// exactly as the reference walker reads them.
+#[test]
+fn remembered_layouts_do_not_fool_the_fast_walker() {
+    let base = r#"{"ts":"2026-11-24T10:00:00.123Z","method":"POST","path":"/v1/messages","status":429,"latency_ms":42,"api_key":"wk_live_0123456789abcdef01234567","response":{"isSuccess":false,"errors":{"code":"RATE_001","group":"TOO_MANY_REQUESTS","params":{"retry_after":"1 seconds"}}}}"#;
+    let variants = [
+        base.replace(r#""api_key":"#, r#""api_kez":"#),
+        base.replace(r#""api_key":"#, r#""api_key" :"#),
+        base.replace(r#""api_key":"#, r#""api_keyy":"#),
+        base.replace(r#""api_key":"#, r#""api_ke":"#),
+        base.replace(r#""api_key":"#, r#""api_\u006bey":"#),
+        base.replace(r#""ts":"#, r#""tS":"#),
+        base.replace(r#""ts":"#, r#""t":"#),
+        base.replace(r#""status":429,"#, r#""status":200,"status":429,"#),
+        base.replace(
+            r#""method":"POST","#,
+            r#""api_key":"first","method":"POST","#,
+        ),
+        base.replace(r#""isSuccess":false"#, r#""isSuccesss":false"#),
+        // Same length as the remembered key, different in its second word.
+        base.replace(r#""response":"#, r#""responsX":"#),
+        base.replace(r#""isSuccess":"#, r#""isSuccesX":"#),
+        base.replace(r#""retry_after":"#, r#""retry_aftex":"#),
+        base.replace(r#""code":"RATE_001""#, r#""cod":"RATE_001""#),
+        base.replace(r#""response":{"#, r#""response" : {"#),
+        base.replace(r#""retry_after":"#, r#""retry_afte\u0072":"#),
+        base.replace(r#""path":"/v1/messages","#, ""),
+        r#"{"ts":"#.to_owned(),
+        r#"{"ts""#.to_owned(),
+        r#"{"ts":"2026-11-24T10:00:00Z","method""#.to_owned(),
+        base[..base.len() - 1].to_owned(),
+        format!("{base} "),
+    ];
+    let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+    // Each variant right after the base line (remembered) and after itself.
+    for v in &variants {
+        for line in [base, v.as_str(), v.as_str(), base] {
+            let slow = ex.classify_with(line.as_bytes(), false);
+            if let Some(fast) = ex.classify_fast_only(line.as_bytes()) {
+                assert_eq!(fast, slow, "line: {line}");
+            }
+            assert_eq!(ex.classify(line.as_bytes()), slow, "line: {line}");
+        }
+    }
+    let Line::Request(r) = ex.classify(variants[8].as_bytes()) else {
+        panic!("not a request")
+    };
+    assert_eq!(r.key.as_deref(), Some("wk_live_0123456789abcdef01234567"));
+    let Line::Request(r) = ex.classify(variants[0].as_bytes()) else {
+        panic!("not a request")
+    };
+    assert_eq!(r.key, None);
 }
 
 #[test]

@@ -66,26 +66,126 @@ fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
         .map(|n| i + n)
 }
 
+/// Longest `"key":` remembered, members remembered per object, and keys remembered per member
+/// position (logs that mix a few layouts keep a hit for each).
+const SHAPE_BYTES: usize = 32;
+const SHAPE_MEMBERS: usize = 16;
+const SHAPE_WAYS: usize = 4;
+
+/// One remembered member key: its bytes from the opening quote through the colon, as words.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    words: [u64; SHAPE_BYTES / 8],
+    len: u8,
+    /// The plan's node for the key, if it names it.
+    child: Option<u32>,
+}
+
+impl Seen {
+    fn new(bytes: &[u8], child: Option<usize>) -> Option<Seen> {
+        if bytes.len() > SHAPE_BYTES {
+            return None;
+        }
+        let mut padded = [0u8; SHAPE_BYTES];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        let mut words = [0u64; SHAPE_BYTES / 8];
+        for (w, c) in words.iter_mut().zip(padded.chunks_exact(8)) {
+            *w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        }
+        Some(Seen {
+            words,
+            len: bytes.len() as u8,
+            child: child.map(|c| c as u32),
+        })
+    }
+
+    /// Whether `b` holds exactly these bytes at `at`.
+    #[inline]
+    fn matches(&self, b: &[u8], at: usize) -> bool {
+        let len = self.len as usize;
+        if len == 0 {
+            return false;
+        }
+        let Some(window) = b.get(at..at + len.next_multiple_of(8)) else {
+            return false;
+        };
+        for (k, (w, c)) in self.words.iter().zip(window.chunks_exact(8)).enumerate() {
+            let word = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            let left = len - k * 8;
+            let mask = if left >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * left)) - 1
+            };
+            if word & mask != *w {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The member keys of the last object walked at each plan node: logs repeat their layout line
+/// after line, so a key is first compared with the one at the same place last time, as bytes,
+/// before it is scanned and looked up. A match is exact (quotes and colon included), so the
+/// walk is the same either way; only the work differs.
+#[derive(Default)]
+struct Shapes {
+    /// (plan id, remembered keys by node * SHAPE_MEMBERS + member position, newest first).
+    plans: Vec<(u64, Vec<[Seen; SHAPE_WAYS]>)>,
+}
+
+impl Shapes {
+    fn of(&mut self, plan: &Plan) -> &mut Vec<[Seen; SHAPE_WAYS]> {
+        let at = match self.plans.iter().position(|(id, _)| *id == plan.id) {
+            Some(at) => at,
+            None => {
+                if self.plans.len() >= 8 {
+                    self.plans.remove(0);
+                }
+                self.plans.push((
+                    plan.id,
+                    vec![[Seen::default(); SHAPE_WAYS]; plan.nodes.len() * SHAPE_MEMBERS],
+                ));
+                self.plans.len() - 1
+            }
+        };
+        &mut self.plans[at].1
+    }
+}
+
+thread_local! {
+    static SHAPES: std::cell::RefCell<Shapes> = std::cell::RefCell::new(Shapes::default());
+}
+
 /// The fast walker.
 pub struct Fast;
 
 impl Walker for Fast {
     fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
-        let mut s = Scanner {
-            text: json,
-            b: json.as_bytes(),
-            i: 0,
-        };
-        s.ws();
-        if s.peek() != Some(b'{') {
-            return Err(WalkError::Bail);
-        }
-        s.object(plan, 0, caps, 1)?;
-        s.ws();
-        if s.i != s.b.len() {
-            return Err(WalkError::Bail);
-        }
-        Ok(())
+        SHAPES.with(|shapes| {
+            let mut fresh = Vec::new();
+            let mut held = shapes.try_borrow_mut();
+            let seen = match &mut held {
+                Ok(s) => s.of(plan),
+                Err(_) => &mut fresh,
+            };
+            let mut s = Scanner {
+                text: json,
+                b: json.as_bytes(),
+                i: 0,
+            };
+            s.ws();
+            if s.peek() != Some(b'{') {
+                return Err(WalkError::Bail);
+            }
+            s.object(plan, 0, caps, 1, seen)?;
+            s.ws();
+            if s.i != s.b.len() {
+                return Err(WalkError::Bail);
+            }
+            Ok(())
+        })
     }
 
     fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError> {
@@ -316,8 +416,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// At a `{`: walks an object at trie node `node`, capturing what the plan names.
-    fn object(&mut self, plan: &Plan, node: usize, caps: &mut Captures<'a>, depth: u32) -> R<()> {
+    /// At a `{`: walks an object at trie node `node`, capturing what the plan names. `seen`
+    /// holds the member keys met last time (see [`Shapes`]); an empty one remembers nothing.
+    fn object(
+        &mut self,
+        plan: &Plan,
+        node: usize,
+        caps: &mut Captures<'a>,
+        depth: u32,
+        seen: &mut [[Seen; SHAPE_WAYS]],
+    ) -> R<()> {
         if depth > MAX_DEPTH {
             return Err(BAIL);
         }
@@ -327,21 +435,47 @@ impl<'a> Scanner<'a> {
             self.i += 1;
             return Ok(());
         }
+        let mut position = 0;
         loop {
             self.ws();
-            if self.peek() != Some(b'"') {
-                return Err(BAIL);
-            }
-            let (ks, ke, escaped) = self.string()?;
-            if escaped {
-                return Err(BAIL);
-            }
+            let slot = (position < SHAPE_MEMBERS)
+                .then_some(node * SHAPE_MEMBERS + position)
+                .filter(|&k| k < seen.len());
+            position += 1;
+            let known =
+                slot.and_then(|k| seen[k].iter().find(|s| s.matches(self.b, self.i)).copied());
+            let child = match known {
+                Some(s) => {
+                    self.i += s.len as usize;
+                    s.child.map(|c| c as usize)
+                }
+                None => {
+                    if self.peek() != Some(b'"') {
+                        return Err(BAIL);
+                    }
+                    let key_start = self.i;
+                    let (ks, ke, escaped) = self.string()?;
+                    if escaped {
+                        return Err(BAIL);
+                    }
+                    self.ws();
+                    if self.next()? != b':' {
+                        return Err(BAIL);
+                    }
+                    let child = plan.nodes[node].child_at(self.b, ks, ke);
+                    // Remembered only as written without spaces: `"key":`.
+                    if let Some(k) = slot
+                        && self.i == ke + 2
+                        && let Some(s) = Seen::new(&self.b[key_start..self.i], child)
+                    {
+                        seen[k].copy_within(..SHAPE_WAYS - 1, 1);
+                        seen[k][0] = s;
+                    }
+                    child
+                }
+            };
             self.ws();
-            if self.next()? != b':' {
-                return Err(BAIL);
-            }
-            self.ws();
-            match plan.nodes[node].child_at(self.b, ks, ke) {
+            match child {
                 None => self.value(depth + 1)?,
                 Some(child) => {
                     let n = &plan.nodes[child];
@@ -350,7 +484,7 @@ impl<'a> Scanner<'a> {
                         caps[c] = None;
                     }
                     if !n.children.is_empty() && self.peek() == Some(b'{') {
-                        self.object(plan, child, caps, depth + 1)?;
+                        self.object(plan, child, caps, depth + 1, seen)?;
                     } else {
                         self.value(depth + 1)?;
                     }

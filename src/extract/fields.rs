@@ -235,6 +235,8 @@ impl Node {
 /// A compiled set of paths: parsing an object against it captures the raw value at each path.
 #[derive(Debug)]
 pub struct Plan {
+    /// Unique for the process, so caches keyed by plan never mix two plans up.
+    pub(crate) id: u64,
     pub(crate) nodes: Vec<Node>,
     /// For each group of paths (a slot, or a fixed field), its capture indices in priority order.
     groups: Vec<Vec<usize>>,
@@ -289,7 +291,9 @@ impl Plan {
             }
             nodes[n].below = below;
         }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Plan {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             nodes,
             groups: out,
             captures: next_capture,
