@@ -308,7 +308,7 @@ impl Extractor {
             .find_map(parse_time)
             .or(prefix_time);
         let key = first(Slot::Key as usize)
-            .find_map(|r| json::as_text(r).filter(|k| !k.trim().is_empty()))
+            .find_map(|r| json::as_text(r).filter(|k| !super::trim(k).is_empty()))
             .or_else(|| first(Slot::Authorization as usize).find_map(bearer_token));
         let method =
             first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
@@ -427,7 +427,7 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
 /// An HTTP status from a number or a numeric string, 0 to 999.
 pub fn parse_status(raw: &str) -> Option<u16> {
     let t = json::as_text(raw)?;
-    let t = t.trim();
+    let t = super::trim(&t);
     let v: u64 = match t.parse::<u64>() {
         Ok(v) => v,
         Err(_) => {
@@ -447,7 +447,7 @@ pub fn parse_time(raw: &str) -> Option<i64> {
         return time::parse_epoch_text(raw);
     }
     let s = json::as_str(raw)?;
-    let s = s.trim();
+    let s = super::trim(&s);
     if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && s.len() > 4
         && s.as_bytes()[4] == b'-'

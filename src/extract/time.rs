@@ -140,7 +140,7 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
 
 /// Parses a whole string as an RFC 3339 timestamp (surrounding whitespace allowed).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let t = s.trim();
+    let t = super::trim(s);
     match parse_rfc3339_prefix(t.as_bytes()) {
         Some((v, used)) if used == t.len() => Some(v),
         _ => None,
