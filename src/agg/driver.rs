@@ -127,20 +127,46 @@ impl<S: Sink> Partial<S> {
         }
     }
 
+    /// Counts the line classified before this one, then holds this one back until the next
+    /// is classified: the time that takes covers the prefetch started here for its request.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn hold<'a>(
+        &mut self,
+        held: &mut Option<(Line<'a>, &'a [u8], u64)>,
+        class: Line<'a>,
+        raw: &'a [u8],
+        n: u64,
+        chunk: &Chunk,
+        filter: &Filter,
+        keep_rejects: bool,
+    ) {
+        if let Line::Request(rec) = &class {
+            self.agg.prefetch(rec);
+        }
+        if let Some((class, raw, n)) = held.replace((class, raw, n)) {
+            self.line(class, raw, chunk, n, filter, keep_rejects);
+        }
+    }
+
     fn process(&mut self, chunk: &Chunk, ex: &Extractor, filter: &Filter, keep_rejects: bool) {
         let mut n = 0u64;
         match &chunk.piece {
             Piece::Lines(data) => {
+                // A request waits one line between classification and counting, so that the
+                // sink can prefetch what counting it will touch (see `Sink::prefetch`).
+                let mut held = None;
                 // One UTF-8 check for the whole chunk (SIMD, simdutf8: several times faster
                 // than std on ASCII); lines split at '\n' stay valid.
                 match simdutf8::basic::from_utf8(data) {
                     Ok(text) => {
                         for line in scan::str_lines(text) {
-                            self.line(
+                            self.hold(
+                                &mut held,
                                 ex.classify_str(line),
                                 line.as_bytes(),
-                                chunk,
                                 n,
+                                chunk,
                                 filter,
                                 keep_rejects,
                             );
@@ -149,10 +175,21 @@ impl<S: Sink> Partial<S> {
                     }
                     Err(_) => {
                         for line in scan::lines(data) {
-                            self.line(ex.classify(line), line, chunk, n, filter, keep_rejects);
+                            self.hold(
+                                &mut held,
+                                ex.classify(line),
+                                line,
+                                n,
+                                chunk,
+                                filter,
+                                keep_rejects,
+                            );
                             n += 1;
                         }
                     }
+                }
+                if let Some((class, raw, n)) = held {
+                    self.line(class, raw, chunk, n, filter, keep_rejects);
                 }
             }
             Piece::Oversized { head, len } => {

@@ -54,6 +54,8 @@ pub trait Sink: Merge + Send {
     fn totals(&mut self) -> &mut Totals;
     /// Counts one request that passed the filters.
     fn add_request(&mut self, rec: &Record<'_>);
+    /// A hint that `rec` will be counted soon: start loading what counting it touches.
+    fn prefetch(&self, _rec: &Record<'_>) {}
 }
 
 impl Sink for Aggregate {
@@ -64,6 +66,11 @@ impl Sink for Aggregate {
     #[inline]
     fn add_request(&mut self, rec: &Record<'_>) {
         Aggregate::add_request(self, rec)
+    }
+
+    #[inline]
+    fn prefetch(&self, rec: &Record<'_>) {
+        self.keys.prefetch(rec.key.as_deref());
     }
 }
 
