@@ -139,10 +139,27 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// The text of a JSON string value, borrowed when it has no escapes.
 pub fn as_str(raw: &str) -> Option<Cow<'_, str>> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
+    if !has_backslash(inner.as_bytes()) {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+}
+
+/// Whether `s` holds a backslash, eight bytes at a time (values are short: a call to std's
+/// memchr per value cost more than the search).
+#[inline]
+fn has_backslash(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = s.chunks_exact(8);
+    for c in &mut words {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default()) ^ (ONES * b'\\' as u64);
+        // Exact as a yes/no: some byte of `w` is zero.
+        if w.wrapping_sub(ONES) & !w & HIGH != 0 {
+            return true;
+        }
+    }
+    words.remainder().contains(&b'\\')
 }
 
 /// Whether a raw JSON value is a number, by its first byte.

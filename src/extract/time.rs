@@ -68,6 +68,33 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
+thread_local! {
+    /// The date (`YYYY-MM-DD`, as a word and two bytes) parsed last on this thread and its day
+    /// number: a log's lines mostly share their date, so its digits are read and checked once.
+    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+/// The day number of the valid date `YYYY-MM-DD` at the start of `b` (at least 10 bytes).
+#[inline]
+fn date_days(b: &[u8]) -> Option<i64> {
+    let word = u64::from_le_bytes(b[..8].try_into().ok()?);
+    let tail = u16::from_le_bytes([b[8], b[9]]);
+    let (w, t, days) = LAST_DATE.get();
+    // A word of zeros never matches: the date holds '-' at byte 4.
+    if w == word && t == tail {
+        return Some(days);
+    }
+    let y = digits(b, 0, 4)? as i64;
+    let mo = digits(b, 5, 2)?;
+    let d = digits(b, 8, 2)?;
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    LAST_DATE.set((word, tail, days));
+    Some(days)
+}
+
 /// Parses an RFC 3339 timestamp at the start of `b` and returns it with the number of bytes used.
 ///
 /// Accepts `T`, `t` or a space between date and time, any number of fractional digits
@@ -80,14 +107,11 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
     if !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
-    let y = digits(b, 0, 4)? as i64;
-    let mo = digits(b, 5, 2)?;
-    let d = digits(b, 8, 2)?;
+    let days = date_days(b)?;
     let h = digits(b, 11, 2)?;
     let mi = digits(b, 14, 2)?;
     let s = digits(b, 17, 2)?;
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
-    {
+    if h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let s = s.min(59);
@@ -133,7 +157,6 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
         }
         _ => {}
     }
-    let days = days_from_civil(y, mo, d);
     let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset_s;
     Some((secs * 1_000_000 + frac_us, i))
 }
