@@ -720,6 +720,84 @@ proptest! {
     }
 }
 
+/// A value of kind `kind` (string, number, literal, container) for
+/// [`same_layout_other_values`]: mostly valid, sometimes not, so that lines share a layout and
+/// some of them carry a bad value in one of its places.
+fn layout_value(kind: usize) -> BoxedStrategy<String> {
+    let pick = |good: &'static [&'static str], bad: &'static [&'static str]| {
+        prop_oneof![
+            8 => prop::sample::select(good).prop_map(str::to_owned),
+            1 => prop::sample::select(bad).prop_map(str::to_owned),
+        ]
+        .boxed()
+    };
+    match kind {
+        // Strings, with escapes (good and bad), quotes, control bytes and multi-byte text.
+        0 => prop::collection::vec(
+            pick(
+                &[
+                    "a", "RATE_001", " ", "é", "\\\"", "\\\\", "\\n", "\\u0041", "\\u00e9",
+                ],
+                &["\\ud800", "\\x", "\\", "\"", "\t", "\u{1}", "\\u12"],
+            ),
+            0..6,
+        )
+        .prop_map(|parts| format!("\"{}\"", parts.concat()))
+        .boxed(),
+        1 => pick(
+            &[
+                "0",
+                "429",
+                "-1",
+                "1.5",
+                "-0.0e+3",
+                "1E9",
+                "12345678901234567890",
+            ],
+            &["01", "1.", "-", "1e", "+1", ".5", "1.5.5", "0x1"],
+        ),
+        2 => pick(&["true", "false", "null"], &["tru", "nul", "True"]),
+        _ => pick(
+            &["{}", "[]", "[1,\"a\"]", "{\"code\":\"X\"}"],
+            &["{", "[1,]", "{\"a\"}"],
+        ),
+    }
+}
+
+/// Lines of one layout: the nested record with the same kind of value in each place.
+fn layout_lines() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(0..4usize, 9).prop_flat_map(|kinds| {
+        let line: Vec<BoxedStrategy<String>> = kinds.iter().map(|&k| layout_value(k)).collect();
+        prop::collection::vec(line.prop_map(|v| layout_line(&v)), 2..8)
+    })
+}
+
+/// The nested record with its values left open.
+fn layout_line(v: &[String]) -> String {
+    format!(
+        r#"{{"ts":{},"method":{},"path":{},"status":{},"api_key":{},"response":{{"isSuccess":{},"errors":{{"code":{},"group":{},"params":{{"retry_after":{}}}}}}}}}"#,
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+    )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A line of a remembered layout (the same keys and punctuation) with any values in its
+    /// places reads exactly as the reference walker reads it.
+    #[test]
+    fn same_layout_other_values(lines in layout_lines()) {
+        let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+        for line in &lines {
+            let slow = ex.classify_with(line.as_bytes(), false);
+            if let Some(fast) = ex.classify_fast_only(line.as_bytes()) {
+                prop_assert_eq!(&fast, &slow, "line: {}", line);
+            }
+            prop_assert_eq!(ex.classify(line.as_bytes()), slow, "line: {}", line);
+        }
+    }
+}
+
 /// The fast walker remembers the member keys of earlier lines (a log repeats its layout) and
 /// compares a key with the remembered one before scanning it: lines that differ from the
 /// remembered layout by one byte, a space, an escape, a duplicate or a cut must still read

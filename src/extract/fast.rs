@@ -8,15 +8,16 @@
 
 use super::fields::Plan;
 use super::json::{Captures, WalkError, Walker};
+use super::layout::Layouts;
 
 /// Deeper nesting is left to serde_json (whose own limit is 128).
 pub const MAX_DEPTH: u32 = 100;
 
 /// Giving up, as a zero-sized error so results travel in registers.
 #[derive(Debug)]
-struct Bail;
+pub(crate) struct Bail;
 
-type R<T> = Result<T, Bail>;
+pub(crate) type R<T> = Result<T, Bail>;
 
 const BAIL: Bail = Bail;
 
@@ -158,31 +159,48 @@ thread_local! {
     static SHAPES: std::cell::RefCell<Shapes> = std::cell::RefCell::new(Shapes::default());
 }
 
+thread_local! {
+    static LAYOUTS: std::cell::RefCell<Layouts> = std::cell::RefCell::new(Layouts::default());
+}
+
 /// The fast walker.
 pub struct Fast;
 
+/// Walks `json` member by member (the lines that match no remembered layout).
+fn walk<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
+    SHAPES.with(|shapes| {
+        let mut fresh = Vec::new();
+        let mut held = shapes.try_borrow_mut();
+        let seen = match &mut held {
+            Ok(s) => s.of(plan),
+            Err(_) => &mut fresh,
+        };
+        let mut s = Scanner::new(json);
+        s.ws();
+        if s.peek() != Some(b'{') {
+            return Err(WalkError::Bail);
+        }
+        s.object(plan, 0, caps, 1, seen)?;
+        s.ws();
+        if s.i != s.b.len() {
+            return Err(WalkError::Bail);
+        }
+        Ok(())
+    })
+}
+
 impl Walker for Fast {
     fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
-        SHAPES.with(|shapes| {
-            let mut fresh = Vec::new();
-            let mut held = shapes.try_borrow_mut();
-            let seen = match &mut held {
-                Ok(s) => s.of(plan),
-                Err(_) => &mut fresh,
-            };
-            let mut s = Scanner {
-                text: json,
-                b: json.as_bytes(),
-                i: 0,
-            };
-            s.ws();
-            if s.peek() != Some(b'{') {
-                return Err(WalkError::Bail);
+        LAYOUTS.with(|layouts| {
+            let mut layouts = layouts.try_borrow_mut().ok();
+            if let Some(l) = &mut layouts
+                && l.apply(plan, json, caps)
+            {
+                return Ok(());
             }
-            s.object(plan, 0, caps, 1, seen)?;
-            s.ws();
-            if s.i != s.b.len() {
-                return Err(WalkError::Bail);
+            walk(plan, json, caps)?;
+            if let Some(l) = &mut layouts {
+                l.learn(plan, json, caps);
             }
             Ok(())
         })
@@ -224,13 +242,22 @@ impl Walker for Fast {
     }
 }
 
-struct Scanner<'a> {
+/// A position in JSON text, and the grammar's pieces read from there.
+pub(crate) struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
-    i: usize,
+    pub(crate) i: usize,
 }
 
 impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str) -> Scanner<'a> {
+        Scanner {
+            text,
+            b: text.as_bytes(),
+            i: 0,
+        }
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -256,7 +283,7 @@ impl<'a> Scanner<'a> {
 
     /// At a `"`: skips the string and returns its content span and whether it has escapes.
     #[inline]
-    fn string(&mut self) -> R<(usize, usize, bool)> {
+    pub(crate) fn string(&mut self) -> R<(usize, usize, bool)> {
         self.i += 1;
         let start = self.i;
         let mut escaped = false;
@@ -310,7 +337,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number, by JSON's grammar.
-    fn number(&mut self) -> R<()> {
+    pub(crate) fn number(&mut self) -> R<()> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }

@@ -3,6 +3,7 @@
 pub mod fast;
 pub mod fields;
 pub mod json;
+mod layout;
 pub mod record;
 pub mod retry;
 pub mod time;

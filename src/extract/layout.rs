@@ -1,0 +1,371 @@
+//! Line layouts remembered: a log repeats a few layouts (the same keys, in the same order, with
+//! the same spacing) line after line, so a line is first checked against the layouts of earlier
+//! lines, as bytes, before it is walked member by member.
+//!
+//! A layout is a line cut into tokens: literal bytes (punctuation, whitespace, object keys,
+//! `true`/`false`/`null`), string values and number values. A line matches when every literal
+//! is there byte for byte and every string and number between them is valid JSON; it then has
+//! the structure and keys of the line the layout was made from, so the fast walker would
+//! capture the same values at the same places. The captures are taken from there without a
+//! walk. A line that matches no layout is walked as before, and may become a layout.
+
+use super::fast::Scanner;
+use super::fields::Plan;
+use super::json::Captures;
+
+/// Most tokens, literal bytes and captures of one layout; longer lines are not remembered.
+const MAX_TOKENS: usize = 64;
+const MAX_TEXT: usize = 2048;
+const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
+/// Layouts remembered per plan and thread, most recently matched first.
+const WAYS: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    /// `text[start..start + len]`, byte for byte.
+    Lit { start: u16, len: u16 },
+    /// A string value, quotes included.
+    Str,
+    /// A number value.
+    Num,
+}
+
+/// A place in a line: `offset` bytes into token `token` (`token == tokens.len()`: the end).
+/// Only literals have places inside them; a value is only ever entered at its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    token: u16,
+    offset: u16,
+}
+
+#[derive(Debug)]
+struct Layout {
+    text: Vec<u8>,
+    tokens: Vec<Token>,
+    /// The captures the line filled, with their spans; the others stay `None`.
+    caps: Vec<(u8, Place, Place)>,
+}
+
+impl Layout {
+    /// Cuts `json` (a line the walker accepted with `plan`, giving `caps`) into a layout, or
+    /// `None` when it is too large or a capture does not fall on a token boundary.
+    fn new(json: &str, caps: &Captures<'_>) -> Option<Layout> {
+        if caps.len() > MAX_CAPS {
+            return None;
+        }
+        let b = json.as_bytes();
+        let mut s = Scanner::new(json);
+        let mut text = Vec::new();
+        let mut tokens = Vec::new();
+        // Where each token starts in `json`, and the end.
+        let mut starts = Vec::new();
+        let mut lit_from = 0;
+        let flush = |from: usize,
+                     to: usize,
+                     text: &mut Vec<u8>,
+                     tokens: &mut Vec<Token>,
+                     starts: &mut Vec<usize>| {
+            if to > from {
+                tokens.push(Token::Lit {
+                    start: text.len() as u16,
+                    len: (to - from) as u16,
+                });
+                starts.push(from);
+                text.extend_from_slice(&b[from..to]);
+            }
+        };
+        while s.i < b.len() {
+            if text.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
+                return None;
+            }
+            let at = s.i;
+            match b[at] {
+                b'"' => {
+                    s.string().ok()?;
+                    let mut j = s.i;
+                    while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t') {
+                        j += 1;
+                    }
+                    if b.get(j) != Some(&b':') {
+                        // A string value; a key stays in the literal around it.
+                        flush(lit_from, at, &mut text, &mut tokens, &mut starts);
+                        tokens.push(Token::Str);
+                        starts.push(at);
+                        lit_from = s.i;
+                    }
+                }
+                b'-' | b'0'..=b'9' => {
+                    s.number().ok()?;
+                    flush(lit_from, at, &mut text, &mut tokens, &mut starts);
+                    tokens.push(Token::Num);
+                    starts.push(at);
+                    lit_from = s.i;
+                }
+                _ => s.i += 1,
+            }
+        }
+        flush(lit_from, b.len(), &mut text, &mut tokens, &mut starts);
+        if text.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
+            return None;
+        }
+        let place = |pos: usize| -> Option<Place> {
+            if pos == b.len() {
+                return Some(Place {
+                    token: tokens.len() as u16,
+                    offset: 0,
+                });
+            }
+            // The last token starting at or before `pos`.
+            let k = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
+            let offset = pos - starts[k];
+            match tokens[k] {
+                Token::Lit { .. } => {}
+                _ if offset != 0 => return None,
+                _ => {}
+            }
+            Some(Place {
+                token: k as u16,
+                offset: offset as u16,
+            })
+        };
+        let base = json.as_ptr() as usize;
+        let mut spans = Vec::new();
+        for (c, v) in caps.iter().enumerate() {
+            if let Some(v) = v {
+                let from = v.as_ptr() as usize - base;
+                spans.push((c as u8, place(from)?, place(from + v.len())?));
+            }
+        }
+        Some(Layout {
+            text,
+            tokens,
+            caps: spans,
+        })
+    }
+
+    /// Matches `json` against the layout; on a match, fills `caps` (all `None` on entry, as
+    /// for the walkers) and returns true.
+    #[inline]
+    fn apply<'a>(&self, json: &'a str, caps: &mut Captures<'a>) -> bool {
+        let b = json.as_bytes();
+        let mut starts = [0u32; MAX_TOKENS + 1];
+        let mut s = Scanner::new(json);
+        for (k, t) in self.tokens.iter().enumerate() {
+            starts[k] = s.i as u32;
+            match *t {
+                Token::Lit { start, len } => {
+                    let lit = &self.text[start as usize..(start + len) as usize];
+                    if !same_at(b, s.i, lit) {
+                        return false;
+                    }
+                    s.i += lit.len();
+                }
+                Token::Str => {
+                    if b.get(s.i) != Some(&b'"') || s.string().is_err() {
+                        return false;
+                    }
+                }
+                Token::Num => {
+                    if s.number().is_err() {
+                        return false;
+                    }
+                }
+            }
+        }
+        if s.i != b.len() {
+            return false;
+        }
+        starts[self.tokens.len()] = s.i as u32;
+        let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
+        for &(c, from, to) in &self.caps {
+            if let Some(slot) = caps.get_mut(c as usize) {
+                *slot = json.get(at(from)..at(to));
+            }
+        }
+        true
+    }
+}
+
+/// Whether `b` holds `lit` at `at`, compared eight bytes at a time (a memcmp call per
+/// literal cost more than the comparisons).
+#[inline]
+fn same_at(b: &[u8], at: usize, lit: &[u8]) -> bool {
+    let n = lit.len();
+    if b.len() < at + n {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+    let mut k = 0;
+    while k + 8 <= n {
+        if word(b, at + k) != word(lit, k) {
+            return false;
+        }
+        k += 8;
+    }
+    if k == n {
+        return true;
+    }
+    // The last 1-7 bytes: one word ending at the literal's end when the line has room before,
+    // else byte by byte.
+    if n >= 8 {
+        return word(b, at + n - 8) == word(lit, n - 8);
+    }
+    if at + 8 <= b.len() {
+        let mask = (1u64 << (8 * n)) - 1;
+        let mut padded = [0u8; 8];
+        padded[..n].copy_from_slice(lit);
+        return word(b, at) & mask == u64::from_le_bytes(padded);
+    }
+    b[at..at + n].iter().zip(lit).all(|(x, y)| x == y)
+}
+
+/// The layouts of one plan, and how freely new ones are made.
+#[derive(Debug)]
+struct Set {
+    plan: u64,
+    layouts: Vec<Layout>,
+    /// Making a layout costs credit and a match earns it, so a log whose lines share no
+    /// layout soon stops paying for making them (one try per [`BUILD_COST`] misses).
+    credit: u32,
+}
+
+const BUILD_COST: u32 = 64;
+const MAX_CREDIT: u32 = BUILD_COST * 16;
+
+/// The layouts of the plans a thread has used lately.
+#[derive(Debug, Default)]
+pub(crate) struct Layouts {
+    sets: Vec<Set>,
+}
+
+impl Layouts {
+    fn set(&mut self, plan: &Plan) -> &mut Set {
+        let at = match self.sets.iter().position(|s| s.plan == plan.id) {
+            Some(at) => at,
+            None => {
+                if self.sets.len() >= 8 {
+                    self.sets.remove(0);
+                }
+                self.sets.push(Set {
+                    plan: plan.id,
+                    layouts: Vec::new(),
+                    credit: MAX_CREDIT,
+                });
+                self.sets.len() - 1
+            }
+        };
+        &mut self.sets[at]
+    }
+
+    /// Fills `caps` from the first layout `json` matches; false when it matches none.
+    #[inline]
+    pub(crate) fn apply<'a>(
+        &mut self,
+        plan: &Plan,
+        json: &'a str,
+        caps: &mut Captures<'a>,
+    ) -> bool {
+        let set = self.set(plan);
+        for k in 0..set.layouts.len() {
+            if set.layouts[k].apply(json, caps) {
+                set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
+                if k > 0 {
+                    set.layouts.swap(k, k - 1);
+                }
+                return true;
+            }
+        }
+        set.credit = (set.credit + 1).min(MAX_CREDIT);
+        false
+    }
+
+    /// Remembers the layout of `json`, which the walker accepted with `caps`, when credit allows.
+    pub(crate) fn learn(&mut self, plan: &Plan, json: &str, caps: &Captures<'_>) {
+        let set = self.set(plan);
+        if set.credit < BUILD_COST {
+            return;
+        }
+        set.credit -= BUILD_COST;
+        let Some(layout) = Layout::new(json, caps) else {
+            return;
+        };
+        // The layout must give back exactly what the walk gave; if not, it is not kept.
+        let mut again = vec![None; caps.len()];
+        if !layout.apply(json, &mut again) || again[..] != caps[..] {
+            return;
+        }
+        if set.layouts.len() == WAYS {
+            set.layouts.pop();
+        }
+        set.layouts.push(layout);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::fast::Fast;
+    use crate::extract::json::Walker;
+
+    fn plan() -> Plan {
+        let p = |s: &str| vec![s.split('.').map(str::to_owned).collect::<Vec<_>>()];
+        Plan::new(&[
+            p("ts"),
+            p("api_key"),
+            p("response"),
+            p("response.isSuccess"),
+            p("n"),
+        ])
+        .unwrap()
+    }
+
+    fn walk<'a>(plan: &Plan, json: &'a str) -> Vec<Option<&'a str>> {
+        let mut caps = vec![None; plan.captures()];
+        Fast::object(plan, json, &mut caps).unwrap();
+        caps
+    }
+
+    #[test]
+    fn a_line_of_the_same_layout_gives_the_walks_captures() {
+        let plan = plan();
+        let first = r#"{"ts":"2026-11-24T10:00:00Z","n":12,"api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}}"#;
+        let caps = walk(&plan, first);
+        let layout = Layout::new(first, &caps).unwrap();
+        for line in [
+            r#"{"ts":"2026-11-25T10:00:00.5Z","n":-1.5e3,"api_key":"k\u0032","response":{"isSuccess":true,"x":[0,""]}}"#,
+            first,
+        ] {
+            let mut got = vec![None; plan.captures()];
+            assert!(layout.apply(line, &mut got), "{line}");
+            assert_eq!(got, walk(&plan, line), "{line}");
+        }
+        // Other keys, other value types, other spacing, invalid values, trailing bytes: no match.
+        for line in [
+            r#"{"ts":"2026-11-24T10:00:00Z","n":12,"api_key":"k1","response":{"isSuccess":false,"x":[1,"a"]}}"#,
+            r#"{"ts":"2026-11-24T10:00:00Z","n":"12","api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}}"#,
+            r#"{"ts":"2026-11-24T10:00:00Z","m":12,"api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}}"#,
+            r#"{"ts": "2026-11-24T10:00:00Z","n":12,"api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}}"#,
+            r#"{"ts":"2026-11-24T10:00:00Z","n":012,"api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}}"#,
+            r#"{"ts":"2026-11-24T10:00:00Z","n":12,"api_key":"k\x","response":{"isSuccess":true,"x":[1,"a"]}}"#,
+            r#"{"ts":"2026-11-24T10:00:00Z","n":12,"api_key":"k1","response":{"isSuccess":true,"x":[1,"a"]}} "#,
+            "{\"ts\":\"2026-11-24T10:00:00Z\",\"n\":12,\"api_key\":\"k\t\",\"response\":{\"isSuccess\":true,\"x\":[1,\"a\"]}}",
+        ] {
+            let mut got = vec![None; plan.captures()];
+            assert!(!layout.apply(line, &mut got), "{line}");
+        }
+    }
+
+    #[test]
+    fn layouts_are_learned_and_used() {
+        let plan = plan();
+        let mut l = Layouts::default();
+        let a = r#"{"ts":"t","api_key":"k1","response":{"isSuccess":true}}"#;
+        let b = r#"{"ts":"u","api_key":"k22","response":{"isSuccess":true}}"#;
+        let mut caps = vec![None; plan.captures()];
+        assert!(!l.apply(&plan, b, &mut caps));
+        l.learn(&plan, a, &walk(&plan, a));
+        let mut caps = vec![None; plan.captures()];
+        assert!(l.apply(&plan, b, &mut caps));
+        assert_eq!(caps, walk(&plan, b));
+    }
+}
