@@ -1,4 +1,4 @@
-//! The parallel run: one reader thread cuts the sources into chunks, rayon workers classify
+//! The parallel run: one reader thread cuts the sources into chunks, worker threads classify
 //! lines and fill partial aggregates, and the partials are merged at the end.
 
 use std::collections::BTreeMap;
@@ -6,7 +6,6 @@ use std::io::Read;
 use std::sync::Mutex;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 
 use super::{Aggregate, Merge, Sink};
 use crate::error::{InputError, RunError};
@@ -235,11 +234,6 @@ pub fn run_with<S: Sink>(
     // the workers have enough queued, so the threads asked for are the threads that run.
     let reader_helps = threads > 1;
     let pool_threads = if reader_helps { threads - 1 } else { threads };
-    let workers = rayon::ThreadPoolBuilder::new()
-        .num_threads(pool_threads)
-        .thread_name(|i| format!("errlens-worker-{i}"))
-        .build()
-        .map_err(|e| RunError::Threads(threads, e.to_string()))?;
     let pool = Pool::new(threads * 4 + 4, opts.chunk_size + 64 * 1024);
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
     // (source index, error, is a read error whose line count is filled in at the end)
@@ -254,7 +248,7 @@ pub fn run_with<S: Sink>(
         })
         .collect();
 
-    let partial = std::thread::scope(|scope| {
+    let partial = std::thread::scope(|scope| -> Result<Partial<S>, RunError> {
         let reader_pool = pool.clone();
         let summaries = &mut summaries;
         let failures = &failures;
@@ -322,30 +316,45 @@ pub fn run_with<S: Sink>(
             drop(tx);
             mine
         });
-        let mut all = workers.install(|| {
-            rx.into_iter()
-                .par_bridge()
-                .fold(
-                    || Partial::new(empty()),
-                    |mut p, chunk| {
+        // One partial per worker thread, merged once at the end (rayon's fold over a bridged
+        // channel made a partial per split, more of them the longer the input, and the peak
+        // memory of merging them grew with it).
+        let mut workers = Vec::with_capacity(pool_threads);
+        let mut spawn_error = None;
+        for w in 0..pool_threads {
+            let rx = rx.clone();
+            let pool = &pool;
+            let worker = std::thread::Builder::new()
+                .name(format!("errlens-worker-{w}"))
+                .spawn_scoped(scope, move || {
+                    let mut p = Partial::new(empty());
+                    for chunk in rx {
                         p.process(&chunk, ex, filter, opts.collect_rejects);
                         if let Piece::Lines(buf) = chunk.piece {
                             pool.put(buf);
                         }
-                        p
-                    },
-                )
-                .reduce(
-                    || Partial::new(empty()),
-                    |mut a, b| {
-                        a.merge(b);
-                        a
-                    },
-                )
-        });
-        all.merge(reader.join().expect("the reader thread does not panic"));
-        all
-    });
+                    }
+                    p
+                });
+            match worker {
+                Ok(h) => workers.push(h),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
+                }
+            }
+        }
+        // Without workers the reader's sends fail and it stops.
+        drop(rx);
+        let mut all = reader.join().expect("the reader thread does not panic");
+        for w in workers {
+            all.merge(w.join().expect("a worker thread does not panic"));
+        }
+        match spawn_error {
+            Some(e) => Err(RunError::Threads(threads, e.to_string())),
+            None => Ok(all),
+        }
+    })?;
 
     // Line numbers: the lines of a source's earlier chunks come before a chunk's own.
     let mut by_chunk: BTreeMap<(u32, u32), u64> = BTreeMap::new();
