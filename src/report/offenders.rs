@@ -273,7 +273,7 @@ impl DayOf {
 }
 
 /// Keys analysed side by side at most: spilled events are read back for a batch at a time.
-const BATCH: usize = 4096;
+const BATCH: usize = 512;
 
 /// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
 /// then most requests, then by fingerprint. Days are UTC days; the range is the days with a
