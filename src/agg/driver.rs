@@ -17,7 +17,7 @@ use crate::scan::{self, Chunk, Piece, Pool};
 /// How a run is carried out.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Worker threads (the reader thread comes on top).
+    /// Threads that read and parse, the reader included (it parses too).
     pub threads: usize,
     /// Target bytes per chunk.
     pub chunk_size: usize,
@@ -230,10 +230,10 @@ pub fn run_with<S: Sink>(
     empty: impl Fn() -> S + Sync + Send,
 ) -> Result<Run<S>, RunError> {
     let threads = opts.threads.max(1);
-    // With two threads or more, the reader is one of them: it parses a chunk itself whenever
-    // the workers have enough queued, so the threads asked for are the threads that run.
-    let reader_helps = threads > 1;
-    let pool_threads = if reader_helps { threads - 1 } else { threads };
+    // The reader is one of the threads: it parses a chunk itself whenever the workers have
+    // enough queued (with `-j 1`, every chunk), so the threads asked for are the threads that
+    // run.
+    let worker_threads = threads - 1;
     let pool = Pool::new(threads * 4 + 4, opts.chunk_size + 64 * 1024);
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
     // (source index, error, is a read error whose line count is filled in at the end)
@@ -278,10 +278,12 @@ pub fn run_with<S: Sink>(
                         &reader_pool,
                         &mut progress,
                         |c| {
-                            if !reader_helps {
-                                return tx.send(c).is_ok();
-                            }
-                            match tx.try_send(c) {
+                            let queued = if worker_threads == 0 {
+                                Err(crossbeam_channel::TrySendError::Full(c))
+                            } else {
+                                tx.try_send(c)
+                            };
+                            match queued {
                                 Ok(()) => true,
                                 Err(crossbeam_channel::TrySendError::Full(c)) => {
                                     mine.process(&c, ex, filter, opts.collect_rejects);
@@ -319,9 +321,9 @@ pub fn run_with<S: Sink>(
         // One partial per worker thread, merged once at the end (rayon's fold over a bridged
         // channel made a partial per split, more of them the longer the input, and the peak
         // memory of merging them grew with it).
-        let mut workers = Vec::with_capacity(pool_threads);
+        let mut workers = Vec::with_capacity(worker_threads);
         let mut spawn_error = None;
-        for w in 0..pool_threads {
+        for w in 0..worker_threads {
             let rx = rx.clone();
             let pool = &pool;
             let worker = std::thread::Builder::new()
@@ -344,7 +346,7 @@ pub fn run_with<S: Sink>(
                 }
             }
         }
-        // Without workers the reader's sends fail and it stops.
+        // Should no worker start, the reader's sends fail and it stops.
         drop(rx);
         let mut all = reader.join().expect("the reader thread does not panic");
         for w in workers {

@@ -105,7 +105,8 @@ pub struct InputArgs {
     #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = parse_size)]
     pub spill_after: u64,
 
-    /// Worker threads [default: the number of CPUs].
+    /// Threads that read and parse, the reader included: -j 1 runs on one core [default: the
+    /// number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
