@@ -304,6 +304,24 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// At a `"`: skips the string, checking what [`Scanner::string`] checks (for a remembered
+    /// layout, which needs no span).
+    #[inline(always)]
+    pub(crate) fn skip_string(&mut self) -> R<()> {
+        self.i += 1;
+        loop {
+            self.i = string_stop(self.b, self.i).ok_or(BAIL)?;
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'\\' => self.escape()?,
+                _ => return Err(BAIL),
+            }
+        }
+    }
+
     /// At a `\`: checks one escape sequence.
     fn escape(&mut self) -> R<()> {
         match *self.b.get(self.i + 1).ok_or(BAIL)? {

@@ -22,8 +22,8 @@ const WAYS: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
-    /// `text[start..start + len]`, byte for byte.
-    Lit { start: u16, len: u16 },
+    /// `text[start..start + len]`, byte for byte; also `words[word..]`, eight bytes a word.
+    Lit { start: u16, word: u16, len: u16 },
     /// A string value, quotes included.
     Str,
     /// A number value.
@@ -41,6 +41,8 @@ struct Place {
 #[derive(Debug)]
 struct Layout {
     text: Vec<u8>,
+    /// Each literal's bytes as little-endian words, the last one zero-padded.
+    words: Vec<u64>,
     tokens: Vec<Token>,
     /// The captures the line filled, with their spans; the others stay `None`.
     caps: Vec<(u8, Place, Place)>,
@@ -68,6 +70,7 @@ impl Layout {
             if to > from {
                 tokens.push(Token::Lit {
                     start: text.len() as u16,
+                    word: 0,
                     len: (to - from) as u16,
                 });
                 starts.push(from);
@@ -108,6 +111,17 @@ impl Layout {
         if text.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
             return None;
         }
+        let mut words = Vec::new();
+        for t in &mut tokens {
+            if let Token::Lit { start, word, len } = t {
+                *word = words.len() as u16;
+                for c in text[*start as usize..(*start + *len) as usize].chunks(8) {
+                    let mut w = [0u8; 8];
+                    w[..c.len()].copy_from_slice(c);
+                    words.push(u64::from_le_bytes(w));
+                }
+            }
+        }
         let place = |pos: usize| -> Option<Place> {
             if pos == b.len() {
                 return Some(Place {
@@ -138,6 +152,7 @@ impl Layout {
         }
         Some(Layout {
             text,
+            words,
             tokens,
             caps: spans,
         })
@@ -153,15 +168,20 @@ impl Layout {
         for (k, t) in self.tokens.iter().enumerate() {
             starts[k] = s.i as u32;
             match *t {
-                Token::Lit { start, len } => {
-                    let lit = &self.text[start as usize..(start + len) as usize];
-                    if !same_at(b, s.i, lit) {
+                Token::Lit { start, word, len } => {
+                    let len = len as usize;
+                    let matched = if s.i + len.next_multiple_of(8) <= b.len() {
+                        self.same_words(b, s.i, word as usize, len)
+                    } else {
+                        same_at(b, s.i, &self.text[start as usize..start as usize + len])
+                    };
+                    if !matched {
                         return false;
                     }
-                    s.i += lit.len();
+                    s.i += len;
                 }
                 Token::Str => {
-                    if b.get(s.i) != Some(&b'"') || s.string().is_err() {
+                    if b.get(s.i) != Some(&b'"') || s.skip_string().is_err() {
                         return false;
                     }
                 }
@@ -181,6 +201,31 @@ impl Layout {
             if let Some(slot) = caps.get_mut(c as usize) {
                 *slot = json.get(at(from)..at(to));
             }
+        }
+        true
+    }
+}
+
+impl Layout {
+    /// Whether `b` holds the literal of `len` bytes whose words start at `words[word]`, at
+    /// `at`; the caller makes sure whole words can be read there.
+    #[inline(always)]
+    fn same_words(&self, b: &[u8], at: usize, word: usize, len: usize) -> bool {
+        let mut k = 0;
+        while k < len {
+            let Some(Ok(bytes)) = b.get(at + k..at + k + 8).map(<[u8; 8]>::try_from) else {
+                return false;
+            };
+            let left = len - k;
+            let mask = if left >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * left)) - 1
+            };
+            if u64::from_le_bytes(bytes) & mask != self.words[word + k / 8] {
+                return false;
+            }
+            k += 8;
         }
         true
     }
