@@ -108,6 +108,13 @@ impl Sink for Daily {
         &mut self.lines
     }
 
+    /// The key's slot in the day of the line before: lines mostly share their day.
+    fn prefetch(&self, rec: &Record<'_>) {
+        if let Some(d) = self.days.last() {
+            d.agg.keys.prefetch(rec.key.as_deref());
+        }
+    }
+
     fn add_request(&mut self, rec: &Record<'_>) {
         let (day, hour) = match rec.time {
             Some(t) => {

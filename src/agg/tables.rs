@@ -110,6 +110,11 @@ impl<K: Copy + Eq + Hash, V: Default> Runs<K, V> {
         self.entries.iter().map(|(k, v)| (*k, v))
     }
 
+    /// The value found or made last, if any.
+    pub fn last(&self) -> Option<&V> {
+        self.entries.get(self.last).map(|(_, v)| v)
+    }
+
     /// Every entry, taken out.
     pub fn into_entries(self) -> Vec<(K, V)> {
         self.entries
