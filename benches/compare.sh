@@ -130,6 +130,23 @@ print(f"Memory flatness: peak RSS with 4 copies of the log on stdin / 1 copy = {
       f"({(four / one - 1) * 100:+.1f}%; the target is at most +10%).")
 print(f"Threads: --threads 1 / default wall = "
       f"{statistics.median(r[0] for r in rows['errlens report --threads 1']) / base:.2f}x.")
+wall = {n: statistics.median(r[0] for r in rs) for n, rs in rows.items()}
+checks = [
+    ("at least 4x faster than DuckDB", wall["DuckDB read_ndjson"] / base, ">=", 4.0),
+    ("within 1.5x of rg -c (aim)", base / wall["rg -c isSuccess:false (scan floor)"], "<=", 1.5),
+    ("peak RSS under 100 MiB", rss["errlens report"] / 1024, "<=", 100.0),
+    ("4 copies raise peak RSS by at most 10%", four / one, "<=", 1.10),
+    ("gzip no slower than gzip -dc", wall["errlens report (gzip)"] / wall["gzip -dc > /dev/null"], "<=", 1.0),
+    ("zstd within 1.2x of zstd -dc", wall["errlens report (zstd)"] / wall["zstd -dc > /dev/null"], "<=", 1.2),
+    ("--threads 2 at least 1.8x faster than --threads 1",
+     wall["errlens report --threads 1"] / base, ">=", 1.8),
+]
+print()
+print("| target (issue #5) | measured | met |")
+print("|---|---|---|")
+for name, value, op, bound in checks:
+    met = value >= bound if op == ">=" else value <= bound
+    print(f"| {name} | {value:.2f} ({op} {bound}) | {'yes' if met else 'no'} |")
 PY
 cat "$work/table.md"
 {
