@@ -17,8 +17,9 @@ use super::json::Captures;
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
 const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
-/// Layouts remembered per plan and thread, most recently matched first (a log of mixed
-/// shapes uses about 40: 8 ways made it 20% slower than 32, rebuilding them over and over).
+/// Layouts remembered per plan and thread, tried in order; a match moves a layout one place
+/// forward, so the common ones settle first (a log of mixed shapes uses about 40: 8 ways made
+/// it 20% slower than 32, rebuilding them over and over). A new layout goes last.
 const WAYS: usize = 32;
 /// Layouts tried while lines mostly match none (little credit): a miss then costs two tries.
 const TRIES_WITHOUT_CREDIT: usize = 2;
