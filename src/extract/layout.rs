@@ -235,37 +235,11 @@ impl Layout {
     }
 }
 
-/// Whether `b` holds `lit` at `at`, compared eight bytes at a time (a memcmp call per
-/// literal cost more than the comparisons).
+/// Whether `b` holds `lit` at `at`: the literals near a line's end, where whole words
+/// cannot be read (the others go through [`Layout::same_words`]).
 #[inline]
 fn same_at(b: &[u8], at: usize, lit: &[u8]) -> bool {
-    let n = lit.len();
-    if b.len() < at + n {
-        return false;
-    }
-    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
-    let mut k = 0;
-    while k + 8 <= n {
-        if word(b, at + k) != word(lit, k) {
-            return false;
-        }
-        k += 8;
-    }
-    if k == n {
-        return true;
-    }
-    // The last 1-7 bytes: one word ending at the literal's end when the line has room before,
-    // else byte by byte.
-    if n >= 8 {
-        return word(b, at + n - 8) == word(lit, n - 8);
-    }
-    if at + 8 <= b.len() {
-        let mask = (1u64 << (8 * n)) - 1;
-        let mut padded = [0u8; 8];
-        padded[..n].copy_from_slice(lit);
-        return word(b, at) & mask == u64::from_le_bytes(padded);
-    }
-    b[at..at + n].iter().zip(lit).all(|(x, y)| x == y)
+    b.get(at..at + lit.len()) == Some(lit)
 }
 
 /// The layouts of one plan, and how freely new ones are made.
