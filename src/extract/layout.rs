@@ -174,8 +174,16 @@ impl Layout {
             match *t {
                 Token::Lit { start, word, len } => {
                     let len = len as usize;
+                    let end = s.i + len;
                     let matched = if s.i + len.next_multiple_of(8) <= b.len() {
                         self.same_words(b, s.i, word as usize, len)
+                    } else if len <= 8 && (8..=b.len()).contains(&end) {
+                        // A short literal at the line's end (`}}}`): the word that ends with
+                        // it, shifted down to its bytes.
+                        let Ok(last) = <[u8; 8]>::try_from(&b[end - 8..end]) else {
+                            return false;
+                        };
+                        u64::from_le_bytes(last) >> (64 - 8 * len) == self.words[word as usize]
                     } else {
                         same_at(b, s.i, &self.text[start as usize..start as usize + len])
                     };
