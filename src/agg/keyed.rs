@@ -8,9 +8,9 @@ use super::Merge;
 
 /// Values keyed by an optional string; `None` is the null bucket (no key, no code, ...).
 ///
-/// An open-addressing table (linear probing, at most three quarters full) rather than a library map, so
-/// that a caller can [`Keyed::prefetch`] the slot a key will land in a few lines before it
-/// looks the key up: with 20k API keys the table lives outside the caches (the log streaming
+/// An open-addressing table (linear probing, at most three quarters full) rather than a
+/// library map, so that a caller can [`Keyed::prefetch`] the slot a key will land in a few
+/// lines before it looks the key up: with 20k API keys the table lives outside the caches (the log streaming
 /// through them evicts it), and that one miss per line was 16% of a run. Keys are compared
 /// inline (API keys and endpoints are short; a memcmp call per hit cost more).
 #[derive(Clone, Debug)]
@@ -168,12 +168,9 @@ impl<V> Keyed<V> {
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(4);
         let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
-        let mask = size - 1;
         for e in old.into_iter().flatten() {
-            let mut i = e.hash as usize & mask;
-            while self.slots[i].is_some() {
-                i = (i + 1) & mask;
-            }
+            // Names are distinct, so this finds the free slot the name belongs in.
+            let i = self.slot_of(e.name.as_str(), e.hash);
             self.slots[i] = Some(e);
         }
     }

@@ -6,7 +6,7 @@
 //! control characters, nesting deeper than [`MAX_DEPTH`]. A bail-out costs a second parse of
 //! that line and nothing else, so the result is always the reference walker's.
 
-use super::fields::Plan;
+use super::fields::{Plan, per_plan};
 use super::json::{Captures, WalkError, Walker};
 use super::layout::Layouts;
 
@@ -138,20 +138,9 @@ struct Shapes {
 
 impl Shapes {
     fn of(&mut self, plan: &Plan) -> &mut Vec<[Seen; SHAPE_WAYS]> {
-        let at = match self.plans.iter().position(|(id, _)| *id == plan.id) {
-            Some(at) => at,
-            None => {
-                if self.plans.len() >= 8 {
-                    self.plans.remove(0);
-                }
-                self.plans.push((
-                    plan.id,
-                    vec![[Seen::default(); SHAPE_WAYS]; plan.nodes.len() * SHAPE_MEMBERS],
-                ));
-                self.plans.len() - 1
-            }
-        };
-        &mut self.plans[at].1
+        per_plan(&mut self.plans, plan, || {
+            vec![[Seen::default(); SHAPE_WAYS]; plan.nodes.len() * SHAPE_MEMBERS]
+        })
     }
 }
 
@@ -283,7 +272,7 @@ impl<'a> Scanner<'a> {
 
     /// At a `"`: skips the string and returns its content span and whether it has escapes.
     #[inline]
-    pub(crate) fn string(&mut self) -> R<(usize, usize, bool)> {
+    fn string(&mut self) -> R<(usize, usize, bool)> {
         self.i += 1;
         let start = self.i;
         let mut escaped = false;

@@ -312,6 +312,28 @@ impl Plan {
     }
 }
 
+/// Plans a thread keeps per-plan state for (remembered keys, layouts); the oldest goes first.
+const PLANS_KEPT: usize = 8;
+
+/// `plan`'s entry in a thread's per-plan state, made with `new` the first time.
+pub(crate) fn per_plan<'c, T>(
+    cache: &'c mut Vec<(u64, T)>,
+    plan: &Plan,
+    new: impl FnOnce() -> T,
+) -> &'c mut T {
+    let at = match cache.iter().position(|(id, _)| *id == plan.id) {
+        Some(at) => at,
+        None => {
+            if cache.len() >= PLANS_KEPT {
+                cache.remove(0);
+            }
+            cache.push((plan.id, new()));
+            cache.len() - 1
+        }
+    };
+    &mut cache[at].1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

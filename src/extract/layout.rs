@@ -10,10 +10,11 @@
 //! walk. A line that matches no layout is walked as before, and may become a layout.
 
 use super::fast::Scanner;
-use super::fields::Plan;
+use super::fields::{Plan, per_plan};
 use super::json::Captures;
 
-/// Most tokens, literal bytes and captures of one layout; longer lines are not remembered.
+/// Most tokens, literal bytes (counted in whole words) and captures of one layout; longer
+/// lines are not remembered.
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
 const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
@@ -26,8 +27,8 @@ const TRIES_WITHOUT_CREDIT: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
-    /// `text[start..start + len]`, byte for byte; also `words[word..]`, eight bytes a word.
-    Lit { start: u16, word: u16, len: u16 },
+    /// `len` bytes, byte for byte: `words[word..]`, eight bytes a word.
+    Lit { word: u16, len: u16 },
     /// A string value, quotes included.
     Str,
     /// A number value.
@@ -44,7 +45,6 @@ struct Place {
 
 #[derive(Debug)]
 struct Layout {
-    text: Vec<u8>,
     /// Each literal's bytes as little-endian words, the last one zero-padded.
     words: Vec<u64>,
     tokens: Vec<Token>,
@@ -61,70 +61,57 @@ impl Layout {
         }
         let b = json.as_bytes();
         let mut s = Scanner::new(json);
-        let mut text = Vec::new();
+        let mut words = Vec::new();
         let mut tokens = Vec::new();
-        // Where each token starts in `json`, and the end.
+        // Where each token starts in `json`.
         let mut starts = Vec::new();
         let mut lit_from = 0;
-        let flush = |from: usize,
-                     to: usize,
-                     text: &mut Vec<u8>,
-                     tokens: &mut Vec<Token>,
-                     starts: &mut Vec<usize>| {
-            if to > from {
-                tokens.push(Token::Lit {
-                    start: text.len() as u16,
-                    word: 0,
-                    len: (to - from) as u16,
-                });
-                starts.push(from);
-                text.extend_from_slice(&b[from..to]);
-            }
-        };
         while s.i < b.len() {
-            if text.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
+            if words.len() * 8 > MAX_TEXT || tokens.len() > MAX_TOKENS {
                 return None;
             }
             let at = s.i;
-            match b[at] {
+            let value = match b[at] {
                 b'"' => {
-                    s.string().ok()?;
+                    s.skip_string().ok()?;
                     let mut j = s.i;
                     while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t') {
                         j += 1;
                     }
-                    if b.get(j) != Some(&b':') {
-                        // A string value; a key stays in the literal around it.
-                        flush(lit_from, at, &mut text, &mut tokens, &mut starts);
-                        tokens.push(Token::Str);
-                        starts.push(at);
-                        lit_from = s.i;
-                    }
+                    // A string value; a key stays in the literal around it.
+                    (b.get(j) != Some(&b':')).then_some(Token::Str)
                 }
                 b'-' | b'0'..=b'9' => {
                     s.number().ok()?;
-                    flush(lit_from, at, &mut text, &mut tokens, &mut starts);
-                    tokens.push(Token::Num);
-                    starts.push(at);
-                    lit_from = s.i;
+                    Some(Token::Num)
                 }
-                _ => s.i += 1,
+                _ => {
+                    s.i += 1;
+                    None
+                }
+            };
+            if let Some(value) = value {
+                push_literal(
+                    &b[lit_from..at],
+                    lit_from,
+                    &mut words,
+                    &mut tokens,
+                    &mut starts,
+                );
+                tokens.push(value);
+                starts.push(at);
+                lit_from = s.i;
             }
         }
-        flush(lit_from, b.len(), &mut text, &mut tokens, &mut starts);
-        if text.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
+        push_literal(
+            &b[lit_from..],
+            lit_from,
+            &mut words,
+            &mut tokens,
+            &mut starts,
+        );
+        if words.len() * 8 > MAX_TEXT || tokens.len() > MAX_TOKENS {
             return None;
-        }
-        let mut words = Vec::new();
-        for t in &mut tokens {
-            if let Token::Lit { start, word, len } = t {
-                *word = words.len() as u16;
-                for c in text[*start as usize..(*start + *len) as usize].chunks(8) {
-                    let mut w = [0u8; 8];
-                    w[..c.len()].copy_from_slice(c);
-                    words.push(u64::from_le_bytes(w));
-                }
-            }
         }
         let place = |pos: usize| -> Option<Place> {
             if pos == b.len() {
@@ -136,10 +123,8 @@ impl Layout {
             // The last token starting at or before `pos`.
             let k = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
             let offset = pos - starts[k];
-            match tokens[k] {
-                Token::Lit { .. } => {}
-                _ if offset != 0 => return None,
-                _ => {}
+            if offset != 0 && !matches!(tokens[k], Token::Lit { .. }) {
+                return None;
             }
             Some(Place {
                 token: k as u16,
@@ -155,7 +140,6 @@ impl Layout {
             }
         }
         Some(Layout {
-            text,
             words,
             tokens,
             caps: spans,
@@ -172,7 +156,7 @@ impl Layout {
         for (k, t) in self.tokens.iter().enumerate() {
             starts[k] = s.i as u32;
             match *t {
-                Token::Lit { start, word, len } => {
+                Token::Lit { word, len } => {
                     let len = len as usize;
                     let end = s.i + len;
                     let matched = if s.i + len.next_multiple_of(8) <= b.len() {
@@ -185,7 +169,7 @@ impl Layout {
                         };
                         u64::from_le_bytes(last) >> (64 - 8 * len) == self.words[word as usize]
                     } else {
-                        same_at(b, s.i, &self.text[start as usize..start as usize + len])
+                        self.same_bytes(b, s.i, word as usize, len)
                     };
                     if !matched {
                         return false;
@@ -219,6 +203,17 @@ impl Layout {
 }
 
 impl Layout {
+    /// [`Layout::same_words`] byte by byte, for the literals near a line's end, where whole
+    /// words cannot be read.
+    fn same_bytes(&self, b: &[u8], at: usize, word: usize, len: usize) -> bool {
+        b.get(at..at + len).is_some_and(|window| {
+            window
+                .iter()
+                .enumerate()
+                .all(|(k, &c)| c == (self.words[word + k / 8] >> (8 * (k % 8))) as u8)
+        })
+    }
+
     /// Whether `b` holds the literal of `len` bytes whose words start at `words[word]`, at
     /// `at`; the caller makes sure whole words can be read there.
     #[inline(always)]
@@ -243,17 +238,32 @@ impl Layout {
     }
 }
 
-/// Whether `b` holds `lit` at `at`: the literals near a line's end, where whole words
-/// cannot be read (the others go through [`Layout::same_words`]).
-#[inline]
-fn same_at(b: &[u8], at: usize, lit: &[u8]) -> bool {
-    b.get(at..at + lit.len()) == Some(lit)
+/// Appends the literal `lit` (found at `from`) as a token, unless it is empty.
+fn push_literal(
+    lit: &[u8],
+    from: usize,
+    words: &mut Vec<u64>,
+    tokens: &mut Vec<Token>,
+    starts: &mut Vec<usize>,
+) {
+    if lit.is_empty() {
+        return;
+    }
+    tokens.push(Token::Lit {
+        word: words.len() as u16,
+        len: lit.len() as u16,
+    });
+    starts.push(from);
+    for c in lit.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        words.push(u64::from_le_bytes(w));
+    }
 }
 
 /// The layouts of one plan, and how freely new ones are made.
 #[derive(Debug)]
 struct Set {
-    plan: u64,
     layouts: Vec<Layout>,
     /// Making a layout costs credit and a match earns it, so a log whose lines share no
     /// layout soon stops paying for making them (one try per [`BUILD_COST`] misses).
@@ -266,26 +276,15 @@ const MAX_CREDIT: u32 = BUILD_COST * 16;
 /// The layouts of the plans a thread has used lately.
 #[derive(Debug, Default)]
 pub(crate) struct Layouts {
-    sets: Vec<Set>,
+    sets: Vec<(u64, Set)>,
 }
 
 impl Layouts {
     fn set(&mut self, plan: &Plan) -> &mut Set {
-        let at = match self.sets.iter().position(|s| s.plan == plan.id) {
-            Some(at) => at,
-            None => {
-                if self.sets.len() >= 8 {
-                    self.sets.remove(0);
-                }
-                self.sets.push(Set {
-                    plan: plan.id,
-                    layouts: Vec::new(),
-                    credit: MAX_CREDIT,
-                });
-                self.sets.len() - 1
-            }
-        };
-        &mut self.sets[at]
+        per_plan(&mut self.sets, plan, || Set {
+            layouts: Vec::new(),
+            credit: MAX_CREDIT,
+        })
     }
 
     /// Fills `caps` from the first layout `json` matches; false when it matches none.
