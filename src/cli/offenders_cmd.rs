@@ -184,8 +184,9 @@ pub fn run(args: Args) -> Result<i32> {
                 }
                 text.push_str("\nVerdicts\n");
                 for (i, o) in rows.iter().take(table.df.height()).enumerate() {
-                    if !o.rules.is_empty() {
-                        text.push_str(&format!("  #{} {}\n", i + 1, o.rules.join("; ")));
+                    let rules = o.rules();
+                    if !rules.is_empty() {
+                        text.push_str(&format!("  #{} {}\n", i + 1, rules.join("; ")));
                     }
                 }
             }
