@@ -13,6 +13,7 @@ pub mod extract;
 pub mod filter;
 pub mod history;
 pub mod input;
+pub mod memory;
 pub mod render;
 pub mod report;
 pub mod scan;

@@ -238,6 +238,9 @@ impl InputArgs {
             progress: progress.clone(),
         };
         let run = driver::run_with(&sources, &ex, filter, &opts, empty)?;
+        // The workers' chunk buffers and partials are freed; what follows runs on other
+        // threads and could not reuse that memory.
+        crate::memory::release_free_memory();
         if let Some(pb) = progress {
             pb.finish_and_clear();
         }

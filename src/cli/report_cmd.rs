@@ -59,6 +59,8 @@ pub fn run(args: Args) -> Result<i32> {
         top,
     };
     let mut report = report::build(&run.agg, &catalog, &opts).context("building report tables")?;
+    // The offenders analysis comes next, on other threads: give back what building took.
+    crate::memory::release_free_memory();
     for w in run.agg.folded.warnings(&run.agg.caps) {
         eprintln!("errlens: warning: {w}");
         report.notes.push(format!("Warning: {w}."));
