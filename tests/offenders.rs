@@ -262,3 +262,24 @@ fn the_keys_gen_throttles_are_the_top_rows() {
     top.sort();
     assert_eq!(top, want);
 }
+
+#[test]
+fn top_cuts_the_rows_but_counts_them_all() {
+    let d = Dir::new();
+    let (a, b) = files(&d);
+    let (v, code, stderr) = offenders(&["--top", "2", "--show-keys", &a, &b]);
+    assert_eq!(code, 0, "{stderr}");
+    let keys: Vec<&str> = v["offenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [BURST, EARLY], "the first two of the full ranking");
+    let out = run(&["offenders", "--top", "2", &a, &b], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("showing 2 of 4 keys"), "{text}");
+    // The verdict lines follow the rows shown.
+    assert!(text.contains("#1 bursty:"), "{text}");
+    assert!(!text.contains("#3 "), "{text}");
+}

@@ -108,6 +108,21 @@ impl Merge for Events {
     fn merge(&mut self, o: Events) {
         if self.is_empty() {
             *self = o;
+        } else {
+            self.append(&o);
+        }
+    }
+}
+
+impl Events {
+    /// Room for `bytes` more packed bytes.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.bytes.reserve_exact(bytes);
+    }
+
+    /// [`Merge::merge`] from a borrowed `o` (copied, not taken).
+    pub fn append(&mut self, o: &Events) {
+        if o.is_empty() {
             return;
         }
         self.bytes.reserve_exact(o.bytes.len() + 10);

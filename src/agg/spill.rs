@@ -8,7 +8,6 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
-use super::Merge;
 use super::events::Events;
 
 /// Where spilled events go, shared by every worker of a run.
@@ -324,20 +323,26 @@ impl SpillReader {
     /// Every spilled event of `key` (and drops the entries of smaller keys, which nobody
     /// asked for: keys that folded into `(other)`). Keys must come in ascending order.
     pub fn take(&mut self, key: Option<&str>) -> io::Result<Events> {
-        let mut all = Events::default();
+        let mut found = Vec::new();
         for c in &mut self.cursors {
             while let Some((k, _)) = &c.head {
                 match k.as_deref().cmp(&key) {
                     Ordering::Less => c.advance()?,
                     Ordering::Equal => {
                         let (_, events) = c.head.take().expect("matched above");
-                        all.merge(events);
+                        found.push(events);
                         c.advance()?;
                         break;
                     }
                     Ordering::Greater => break,
                 }
             }
+        }
+        // Sized once: merging run by run grew (and copied) the bytes once per run.
+        let mut all = Events::default();
+        all.reserve(found.iter().map(|e| e.heap_bytes() + 10).sum());
+        for events in &found {
+            all.append(events);
         }
         Ok(all)
     }
