@@ -47,9 +47,67 @@ struct Place {
 struct Layout {
     /// Each literal's bytes as little-endian words, the last one zero-padded.
     words: Vec<u64>,
-    tokens: Vec<Token>,
+    /// The tokens (of which [`Place`]s count) as matched: each literal fused with the value after it, so a line of 17
+    /// tokens is 9 steps (one dispatch per step, and a literal compared without a branch
+    /// per word).
+    steps: Vec<Step>,
     /// The captures the line filled, with their spans; the others stay `None`.
     caps: Vec<(u8, Place, Place)>,
+}
+
+/// A literal (possibly empty) and the value after it (or the line's end).
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    /// The literal: `len` bytes in `words[word..word + nwords]`, the last word's bytes past
+    /// `len` masked off by `last_mask`.
+    word: u16,
+    nwords: u16,
+    len: u16,
+    last_mask: u64,
+    value: Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Value {
+    Str,
+    Num,
+    End,
+}
+
+/// The steps of `tokens` (whose literal words are in `words`).
+fn steps_of(tokens: &[Token]) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut lit = None;
+    for t in tokens {
+        let value = match *t {
+            Token::Lit { word, len } => {
+                lit = Some((word, len));
+                continue;
+            }
+            Token::Str => Value::Str,
+            Token::Num => Value::Num,
+        };
+        steps.push(step(lit.take(), value));
+    }
+    // The last literal, or none when the line ends with a value.
+    steps.push(step(lit, Value::End));
+    steps
+}
+
+fn step(lit: Option<(u16, u16)>, value: Value) -> Step {
+    let (word, len) = lit.unwrap_or((0, 0));
+    let left = len as usize % 8;
+    Step {
+        word,
+        nwords: (len as usize).div_ceil(8) as u16,
+        len,
+        last_mask: if left == 0 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * left)) - 1
+        },
+        value,
+    }
 }
 
 impl Layout {
@@ -141,7 +199,7 @@ impl Layout {
         }
         Some(Layout {
             words,
-            tokens,
+            steps: steps_of(&tokens),
             caps: spans,
         })
     }
@@ -151,47 +209,41 @@ impl Layout {
     #[inline]
     fn apply<'a>(&self, json: &'a str, caps: &mut Captures<'a>) -> bool {
         let b = json.as_bytes();
-        let mut starts = [0u32; MAX_TOKENS + 1];
+        // Where each token starts; steps give them in order.
+        let mut starts = [0u32; MAX_TOKENS + 2];
+        let mut t = 0;
         let mut s = Scanner::new(json);
-        for (k, t) in self.tokens.iter().enumerate() {
-            starts[k] = s.i as u32;
-            match *t {
-                Token::Lit { word, len } => {
-                    let len = len as usize;
-                    let end = s.i + len;
-                    let matched = if s.i + len.next_multiple_of(8) <= b.len() {
-                        self.same_words(b, s.i, word as usize, len)
-                    } else if len <= 8 && (8..=b.len()).contains(&end) {
-                        // A short literal at the line's end (`}}}`): the word that ends with
-                        // it, shifted down to its bytes.
-                        let Ok(last) = <[u8; 8]>::try_from(&b[end - 8..end]) else {
-                            return false;
-                        };
-                        u64::from_le_bytes(last) >> (64 - 8 * len) == self.words[word as usize]
-                    } else {
-                        self.same_bytes(b, s.i, word as usize, len)
-                    };
-                    if !matched {
-                        return false;
-                    }
-                    s.i += len;
+        for st in &self.steps {
+            if st.len > 0 {
+                starts[t] = s.i as u32;
+                t += 1;
+                if !self.literal_at(b, s.i, st) {
+                    return false;
                 }
-                Token::Str => {
+                s.i += st.len as usize;
+            }
+            match st.value {
+                Value::Str => {
+                    starts[t] = s.i as u32;
+                    t += 1;
                     if b.get(s.i) != Some(&b'"') || s.skip_string().is_err() {
                         return false;
                     }
                 }
-                Token::Num => {
+                Value::Num => {
+                    starts[t] = s.i as u32;
+                    t += 1;
                     if s.number().is_err() {
                         return false;
                     }
                 }
+                Value::End => {}
             }
         }
         if s.i != b.len() {
             return false;
         }
-        starts[self.tokens.len()] = s.i as u32;
+        starts[t] = s.i as u32;
         let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
         for &(c, from, to) in &self.caps {
             if let Some(slot) = caps.get_mut(c as usize) {
@@ -200,10 +252,39 @@ impl Layout {
         }
         true
     }
+
+    /// Whether `b` holds step `st`'s literal at `at`.
+    #[inline(always)]
+    fn literal_at(&self, b: &[u8], at: usize, st: &Step) -> bool {
+        let (word, n, len) = (st.word as usize, st.nwords as usize, st.len as usize);
+        let Some(expected) = self.words.get(word..word + n) else {
+            return false;
+        };
+        if let Some(window) = b.get(at..at + 8 * n) {
+            // Every word at once, one test at the end.
+            let mut diff = 0u64;
+            for (k, (c, w)) in window.chunks_exact(8).zip(expected).enumerate() {
+                let got = u64::from_le_bytes(c.try_into().unwrap_or_default());
+                let mask = if k + 1 == n { st.last_mask } else { u64::MAX };
+                diff |= (got & mask) ^ w;
+            }
+            return diff == 0;
+        }
+        let end = at + len;
+        if len <= 8 && (8..=b.len()).contains(&end) {
+            // A short literal at the line's end (`}}}`): the word that ends with it, shifted
+            // down to its bytes.
+            let Ok(last) = <[u8; 8]>::try_from(&b[end - 8..end]) else {
+                return false;
+            };
+            return u64::from_le_bytes(last) >> (64 - 8 * len) == expected[0];
+        }
+        self.same_bytes(b, at, word, len)
+    }
 }
 
 impl Layout {
-    /// [`Layout::same_words`] byte by byte, for the literals near a line's end, where whole
+    /// [`Layout::literal_at`] byte by byte, for the literals near a line's end, where whole
     /// words cannot be read.
     fn same_bytes(&self, b: &[u8], at: usize, word: usize, len: usize) -> bool {
         b.get(at..at + len).is_some_and(|window| {
@@ -212,29 +293,6 @@ impl Layout {
                 .enumerate()
                 .all(|(k, &c)| c == (self.words[word + k / 8] >> (8 * (k % 8))) as u8)
         })
-    }
-
-    /// Whether `b` holds the literal of `len` bytes whose words start at `words[word]`, at
-    /// `at`; the caller makes sure whole words can be read there.
-    #[inline(always)]
-    fn same_words(&self, b: &[u8], at: usize, word: usize, len: usize) -> bool {
-        let mut k = 0;
-        while k < len {
-            let Some(Ok(bytes)) = b.get(at + k..at + k + 8).map(<[u8; 8]>::try_from) else {
-                return false;
-            };
-            let left = len - k;
-            let mask = if left >= 8 {
-                u64::MAX
-            } else {
-                (1u64 << (8 * left)) - 1
-            };
-            if u64::from_le_bytes(bytes) & mask != self.words[word + k / 8] {
-                return false;
-            }
-            k += 8;
-        }
-        true
     }
 }
 
@@ -396,6 +454,37 @@ mod tests {
             let mut got = vec![None; plan.captures()];
             assert!(!layout.apply(line, &mut got), "{line}");
         }
+    }
+
+    #[test]
+    fn a_changed_byte_anywhere_is_seen() {
+        use crate::extract::json::{Serde, WalkError};
+        let plan = plan();
+        // Literals of many lengths around the values, one ending the line.
+        let line = r#"{"ts":"2026-11-24T10:00:00.134Z","method":"POST","n":12,"api_key":"wk_live_9129a293ac04eb716ed4eb8e","response":{"isSuccess":true,"data":{"messageId":"wamid.e099ec6cd736"}}}"#;
+        let layout = Layout::new(line, &walk(&plan, line)).unwrap();
+        let mut matched = 0;
+        for at in 0..line.len() {
+            for with in [b'x', b'"', b'0', b' ', b'}', b'\\', line.as_bytes()[at] ^ 1] {
+                let mut bytes = line.as_bytes().to_vec();
+                bytes[at] = with;
+                let Ok(changed) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                let mut got = vec![None; plan.captures()];
+                if !layout.apply(changed, &mut got) {
+                    continue;
+                }
+                // A match must be what the reference walker makes of the line.
+                matched += 1;
+                let mut want = vec![None; plan.captures()];
+                let walked = Serde::object(&plan, changed, &mut want);
+                assert!(!matches!(walked, Err(WalkError::Invalid(_))), "{changed}");
+                assert_eq!(got, want, "{changed}");
+            }
+        }
+        // Changes inside values still match (a digit for a digit, a letter for a letter).
+        assert!(matched > 100, "{matched}");
     }
 
     #[test]
