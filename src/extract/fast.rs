@@ -7,7 +7,7 @@
 //! that line and nothing else, so the result is always the reference walker's.
 
 use super::fields::{Plan, per_plan};
-use super::json::{Captures, WalkError, Walker};
+use super::json::{Captures, Escapes, WalkError, Walker};
 use super::layout::Layouts;
 
 /// Deeper nesting is left to serde_json (whose own limit is 128).
@@ -179,28 +179,28 @@ fn walk<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), W
 }
 
 impl Walker for Fast {
-    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
+    fn object<'a>(
+        plan: &Plan,
+        json: &'a str,
+        caps: &mut Captures<'a>,
+    ) -> Result<Escapes, WalkError> {
         LAYOUTS.with(|layouts| {
             let mut layouts = layouts.try_borrow_mut().ok();
             if let Some(l) = &mut layouts
-                && l.apply(plan, json, caps)
+                && let Some(escapes) = l.apply(plan, json, caps)
             {
-                return Ok(());
+                return Ok(escapes);
             }
             walk(plan, json, caps)?;
             if let Some(l) = &mut layouts {
                 l.learn(plan, json, caps);
             }
-            Ok(())
+            Ok(Escapes::Maybe)
         })
     }
 
     fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError> {
-        let mut s = Scanner {
-            text: json,
-            b: json.as_bytes(),
-            i: 0,
-        };
+        let mut s = Scanner::new(json);
         s.ws();
         if s.peek() != Some(b'[') {
             return Err(WalkError::Bail);
@@ -236,6 +236,8 @@ pub(crate) struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     pub(crate) i: usize,
+    /// Set when a string had an escape.
+    pub(crate) escaped: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -244,6 +246,7 @@ impl<'a> Scanner<'a> {
             text,
             b: text.as_bytes(),
             i: 0,
+            escaped: false,
         }
     }
 
@@ -313,6 +316,7 @@ impl<'a> Scanner<'a> {
 
     /// At a `\`: checks one escape sequence.
     fn escape(&mut self) -> R<()> {
+        self.escaped = true;
         match *self.b.get(self.i + 1).ok_or(BAIL)? {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
                 self.i += 2;

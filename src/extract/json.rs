@@ -26,12 +26,25 @@ pub enum WalkError {
     Bail,
 }
 
+/// Whether a walked object's string values may hold escapes: when none can, a captured
+/// string is its text between the quotes, without a look for backslashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escapes {
+    /// No string value of the object has a `\`.
+    None,
+    Maybe,
+}
+
 /// Walks JSON text, capturing what a plan names.
 pub trait Walker {
     /// Parses `json` (one whole object, surrounding whitespace allowed) and fills `caps`.
     /// When a key repeats, its last occurrence wins, as in JavaScript, jq and serde_json's
     /// `Value`.
-    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError>;
+    fn object<'a>(
+        plan: &Plan,
+        json: &'a str,
+        caps: &mut Captures<'a>,
+    ) -> Result<Escapes, WalkError>;
     /// The raw text of each element of a JSON array.
     fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError>;
 }
@@ -40,7 +53,11 @@ pub trait Walker {
 pub struct Serde;
 
 impl Walker for Serde {
-    fn object<'a>(plan: &Plan, json: &'a str, caps: &mut Captures<'a>) -> Result<(), WalkError> {
+    fn object<'a>(
+        plan: &Plan,
+        json: &'a str,
+        caps: &mut Captures<'a>,
+    ) -> Result<Escapes, WalkError> {
         let mut de = serde_json::Deserializer::from_str(json);
         ObjectSeed {
             plan,
@@ -49,7 +66,8 @@ impl Walker for Serde {
         }
         .deserialize(&mut de)
         .and_then(|()| de.end())
-        .map_err(|e| WalkError::Invalid(e.to_string()))
+        .map_err(|e| WalkError::Invalid(e.to_string()))?;
+        Ok(Escapes::Maybe)
     }
 
     fn array<'a>(json: &'a str, out: &mut Vec<&'a str>) -> Result<(), WalkError> {
@@ -143,6 +161,26 @@ pub fn as_str(raw: &str) -> Option<Cow<'_, str>> {
         return Some(Cow::Borrowed(inner));
     }
     serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+}
+
+/// [`as_str`], or when `escapes` says no string can hold an escape, the text between the
+/// quotes as it is.
+#[inline]
+pub fn as_str_of(raw: &str, escapes: Escapes) -> Option<Cow<'_, str>> {
+    match escapes {
+        Escapes::None => raw.strip_prefix('"')?.strip_suffix('"').map(Cow::Borrowed),
+        Escapes::Maybe => as_str(raw),
+    }
+}
+
+/// [`as_text`] with [`as_str_of`].
+#[inline]
+pub fn as_text_of(raw: &str, escapes: Escapes) -> Option<Cow<'_, str>> {
+    if is_number(raw) {
+        Some(Cow::Borrowed(raw))
+    } else {
+        as_str_of(raw, escapes)
+    }
 }
 
 /// Whether `s` holds a backslash, eight bytes at a time (values are short: a call to std's

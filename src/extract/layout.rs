@@ -11,7 +11,7 @@
 
 use super::fast::Scanner;
 use super::fields::{Plan, per_plan};
-use super::json::Captures;
+use super::json::{Captures, Escapes};
 
 /// Most tokens, literal bytes (counted in whole words) and captures of one layout; longer
 /// lines are not remembered.
@@ -205,9 +205,9 @@ impl Layout {
     }
 
     /// Matches `json` against the layout; on a match, fills `caps` (all `None` on entry, as
-    /// for the walkers) and returns true.
+    /// for the walkers) and says whether a string had an escape.
     #[inline]
-    fn apply<'a>(&self, json: &'a str, caps: &mut Captures<'a>) -> bool {
+    fn apply<'a>(&self, json: &'a str, caps: &mut Captures<'a>) -> Option<Escapes> {
         let b = json.as_bytes();
         // Where each token starts; steps give them in order.
         let mut starts = [0u32; MAX_TOKENS + 2];
@@ -218,7 +218,7 @@ impl Layout {
                 starts[t] = s.i as u32;
                 t += 1;
                 if !self.literal_at(b, s.i, st) {
-                    return false;
+                    return None;
                 }
                 s.i += st.len as usize;
             }
@@ -227,21 +227,21 @@ impl Layout {
                     starts[t] = s.i as u32;
                     t += 1;
                     if b.get(s.i) != Some(&b'"') || s.skip_string().is_err() {
-                        return false;
+                        return None;
                     }
                 }
                 Value::Num => {
                     starts[t] = s.i as u32;
                     t += 1;
                     if s.number().is_err() {
-                        return false;
+                        return None;
                     }
                 }
                 Value::End => {}
             }
         }
         if s.i != b.len() {
-            return false;
+            return None;
         }
         starts[t] = s.i as u32;
         let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
@@ -250,7 +250,11 @@ impl Layout {
                 *slot = json.get(at(from)..at(to));
             }
         }
-        true
+        Some(if s.escaped {
+            Escapes::Maybe
+        } else {
+            Escapes::None
+        })
     }
 
     /// Whether `b` holds step `st`'s literal at `at`.
@@ -345,14 +349,14 @@ impl Layouts {
         })
     }
 
-    /// Fills `caps` from the first layout `json` matches; false when it matches none.
+    /// Fills `caps` from the first layout `json` matches; `None` when it matches none.
     #[inline]
     pub(crate) fn apply<'a>(
         &mut self,
         plan: &Plan,
         json: &'a str,
         caps: &mut Captures<'a>,
-    ) -> bool {
+    ) -> Option<Escapes> {
         let set = self.set(plan);
         let tries = if set.credit >= BUILD_COST {
             set.layouts.len()
@@ -360,16 +364,16 @@ impl Layouts {
             set.layouts.len().min(TRIES_WITHOUT_CREDIT)
         };
         for k in 0..tries {
-            if set.layouts[k].apply(json, caps) {
+            if let Some(escapes) = set.layouts[k].apply(json, caps) {
                 set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
                 if k > 0 {
                     set.layouts.swap(k, k - 1);
                 }
-                return true;
+                return Some(escapes);
             }
         }
         set.credit = (set.credit + 1).min(MAX_CREDIT);
-        false
+        None
     }
 
     /// Remembers the layout of `json`, which the walker accepted with `caps`, when credit allows.
@@ -390,7 +394,7 @@ impl Layouts {
             (None, None) => true,
             _ => false,
         };
-        if !layout.apply(json, &mut again)
+        if layout.apply(json, &mut again).is_none()
             || !again.iter().zip(caps.iter()).all(|(a, b)| same_span(a, b))
         {
             return;
@@ -437,7 +441,14 @@ mod tests {
             first,
         ] {
             let mut got = vec![None; plan.captures()];
-            assert!(layout.apply(line, &mut got), "{line}");
+            let escapes = layout.apply(line, &mut got);
+            // `k\u0032` is an escape; `first`'s strings are read as they are.
+            let want = if line == first {
+                Escapes::None
+            } else {
+                Escapes::Maybe
+            };
+            assert_eq!(escapes, Some(want), "{line}");
             assert_eq!(got, walk(&plan, line), "{line}");
         }
         // Other keys, other value types, other spacing, invalid values, trailing bytes: no match.
@@ -452,7 +463,7 @@ mod tests {
             "{\"ts\":\"2026-11-24T10:00:00Z\",\"n\":12,\"api_key\":\"k\t\",\"response\":{\"isSuccess\":true,\"x\":[1,\"a\"]}}",
         ] {
             let mut got = vec![None; plan.captures()];
-            assert!(!layout.apply(line, &mut got), "{line}");
+            assert!(layout.apply(line, &mut got).is_none(), "{line}");
         }
     }
 
@@ -472,7 +483,7 @@ mod tests {
                     continue;
                 };
                 let mut got = vec![None; plan.captures()];
-                if !layout.apply(changed, &mut got) {
+                if layout.apply(changed, &mut got).is_none() {
                     continue;
                 }
                 // A match must be what the reference walker makes of the line.
@@ -494,10 +505,10 @@ mod tests {
         let a = r#"{"ts":"t","api_key":"k1","response":{"isSuccess":true}}"#;
         let b = r#"{"ts":"u","api_key":"k22","response":{"isSuccess":true}}"#;
         let mut caps = vec![None; plan.captures()];
-        assert!(!l.apply(&plan, b, &mut caps));
+        assert!(l.apply(&plan, b, &mut caps).is_none());
         l.learn(&plan, a, &walk(&plan, a));
         let mut caps = vec![None; plan.captures()];
-        assert!(l.apply(&plan, b, &mut caps));
+        assert_eq!(l.apply(&plan, b, &mut caps), Some(Escapes::None));
         assert_eq!(caps, walk(&plan, b));
     }
 }

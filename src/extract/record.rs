@@ -258,11 +258,11 @@ impl Extractor {
         json: &'a str,
     ) -> Result<Line<'a>, WalkError> {
         let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
-        match W::object(&self.record, json, &mut caps[..self.record.captures()]) {
-            Ok(()) => {}
+        let escapes = match W::object(&self.record, json, &mut caps[..self.record.captures()]) {
+            Ok(escapes) => escapes,
             Err(WalkError::Invalid(e)) => return Ok(Line::Malformed(Malformed::Json(e))),
             Err(WalkError::Bail) => return Err(WalkError::Bail),
-        }
+        };
         let first = |g: usize| self.record.group(g).iter().filter_map(|&c| caps[c]);
 
         let envelope = match caps[self.record.group(ROOT_IS_SUCCESS)[0]] {
@@ -305,15 +305,15 @@ impl Extractor {
             return Ok(Line::Unrecognized);
         }
         let time = first(Slot::Time as usize)
-            .find_map(parse_time)
+            .find_map(|r| parse_time_of(r, escapes))
             .or(prefix_time);
         let key = first(Slot::Key as usize)
-            .find_map(|r| json::as_text(r).filter(|k| !super::trim(k).is_empty()))
+            .find_map(|r| json::as_text_of(r, escapes).filter(|k| !super::trim(k).is_empty()))
             .or_else(|| first(Slot::Authorization as usize).find_map(bearer_token));
-        let method =
-            first(Slot::Method as usize).find_map(|r| json::as_str(r).filter(|m| !m.is_empty()));
-        let endpoint =
-            first(Slot::Endpoint as usize).find_map(|r| json::as_str(r).and_then(endpoint_path));
+        let method = first(Slot::Method as usize)
+            .find_map(|r| json::as_str_of(r, escapes).filter(|m| !m.is_empty()));
+        let endpoint = first(Slot::Endpoint as usize)
+            .find_map(|r| json::as_str_of(r, escapes).and_then(endpoint_path));
         Ok(Line::Request(Record {
             time,
             key,
@@ -347,7 +347,7 @@ impl Extractor {
     fn envelope_of<'a, W: Walker>(&self, json: &'a str) -> Result<Option<Envelope<'a>>, WalkError> {
         let mut caps = [None; 2];
         match W::object(&self.envelope, json, &mut caps) {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(WalkError::Invalid(_)) => return Ok(None),
             Err(WalkError::Bail) => return Err(WalkError::Bail),
         }
@@ -392,7 +392,7 @@ impl Extractor {
     fn error_item<'a, W: Walker>(&self, json: &'a str) -> Result<ErrorItem<'a>, WalkError> {
         let mut caps = [None; 5];
         match W::object(&self.error, json, &mut caps) {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(WalkError::Invalid(_)) => return Ok(ErrorItem::default()),
             Err(WalkError::Bail) => return Err(WalkError::Bail),
         }
@@ -447,10 +447,15 @@ pub fn parse_status(raw: &str) -> Option<u16> {
 
 /// A time from an RFC 3339 string, or an epoch number (or numeric string) by magnitude.
 pub fn parse_time(raw: &str) -> Option<i64> {
+    parse_time_of(raw, json::Escapes::Maybe)
+}
+
+/// [`parse_time`], its string read with [`json::as_str_of`].
+fn parse_time_of(raw: &str, escapes: json::Escapes) -> Option<i64> {
     if json::is_number(raw) {
         return time::parse_epoch_text(raw);
     }
-    let s = json::as_str(raw)?;
+    let s = json::as_str_of(raw, escapes)?;
     let s = super::trim(&s);
     if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && s.len() > 4
