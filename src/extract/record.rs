@@ -507,10 +507,7 @@ pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
             .map(|j| i + 3 + j)
             .unwrap_or(full.len());
     }
-    let end = full.as_bytes()[start..]
-        .iter()
-        .position(|&b| b == b'?' || b == b'#')
-        .map_or(full.len(), |j| start + j);
+    let end = query_or_fragment(&full.as_bytes()[start..]).map_or(full.len(), |j| start + j);
     if start == end {
         // A bare host means the root path; an empty string means no endpoint.
         return (start > 0).then_some(Cow::Borrowed("/"));
@@ -519,4 +516,67 @@ pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
         Cow::Borrowed(b) => Cow::Borrowed(&b[start..end]),
         Cow::Owned(o) => Cow::Owned(o[start..end].to_owned()),
     })
+}
+
+/// Where a path's query (`?`) or fragment (`#`) starts, eight bytes at a time (a byte-by-byte
+/// search was 1.5% of a run).
+#[inline]
+fn query_or_fragment(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut words {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        let (q, h) = (w ^ (ONES * b'?' as u64), w ^ (ONES * b'#' as u64));
+        // Only the lowest flagged byte is exact (a borrow can flag bytes above it).
+        let hits = (q.wrapping_sub(ONES) & !q | h.wrapping_sub(ONES) & !h) & HIGH;
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .map(|j| at + j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_or_fragment_finds_the_first_like_a_byte_loop() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'?' || c == b'#');
+        // Fillers next to '?' (0x3f) and '#' (0x23) in value, and bytes above 0x7f, where a
+        // borrow between bytes could flag the wrong one.
+        let fillers: [&[u8]; 4] = [
+            b"/v1/messages",
+            b"\x22\x24\x3e\x40",
+            "é/ü".as_bytes(),
+            b"\0",
+        ];
+        for filler in fillers {
+            for len in 0..40 {
+                let base: Vec<u8> = filler.iter().copied().cycle().take(len).collect();
+                assert_eq!(query_or_fragment(&base), naive(&base));
+                for at in 0..len {
+                    for (mark, second) in [(b'?', None), (b'#', None), (b'#', Some(b'?'))] {
+                        let mut b = base.clone();
+                        b[at] = mark;
+                        if let Some(s) = second {
+                            b[len - 1] = s;
+                        }
+                        assert_eq!(query_or_fragment(&b), naive(&b), "{b:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            endpoint_path(Cow::Borrowed("https://api.example.com/v1/messages?x=1#y")).as_deref(),
+            Some("/v1/messages")
+        );
+    }
 }
