@@ -5,7 +5,6 @@ use std::cmp::Reverse;
 use std::io;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::{Table, col, table};
 use crate::agg::spill::SpillReader;
@@ -169,11 +168,58 @@ pub const METRICS: &[&str] = &[
     "early_retry_share",
 ];
 
+/// A timed RATE_001 response as one number that sorts by time, then by retry_after in
+/// [`RetryAfter`]'s order (missing, unparsed, then by wait): sorting these was a third of
+/// the cost of sorting (time, RetryAfter) pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Timed(u128);
+
+impl Timed {
+    const SIGN: u64 = 1 << 63;
+
+    fn new(time: i64, retry: RetryAfter) -> Timed {
+        let code = match retry {
+            RetryAfter::Missing => 0,
+            RetryAfter::Unparsed => 1,
+            // Waits are stored clamped to 0 or more (see `Events::push`); the clamp keeps
+            // the order for any other.
+            RetryAfter::Millis(ms) => 2 + ms.max(0) as u64,
+        };
+        Timed(((time as u64 ^ Self::SIGN) as u128) << 64 | code as u128)
+    }
+
+    fn time(self) -> i64 {
+        ((self.0 >> 64) as u64 ^ Self::SIGN) as i64
+    }
+
+    fn millis(self) -> Option<i64> {
+        let code = self.0 as u64;
+        (code >= 2).then(|| (code - 2) as i64)
+    }
+}
+
+/// The median wait in milliseconds (the mean of the middle two for an even count); reorders
+/// `waits`.
+fn median_millis(waits: &mut [i64]) -> Option<f64> {
+    let n = waits.len();
+    if n == 0 {
+        return None;
+    }
+    let (below, mid, _) = waits.select_nth_unstable(n / 2);
+    let mid = *mid;
+    Some(if n % 2 == 1 {
+        mid as f64
+    } else {
+        let lower = below.iter().copied().max().unwrap_or(mid);
+        (lower + mid) as f64 / 2.0
+    })
+}
+
 /// A thread's buffers for [`analyse`], reused from key to key (allocating them per key was
 /// most of the analysis' time).
 #[derive(Default)]
 struct Scratch {
-    timed: Vec<(i64, RetryAfter)>,
+    timed: Vec<Timed>,
     days: Vec<i32>,
     waits: Vec<i64>,
 }
@@ -195,17 +241,25 @@ fn analyse(
         waits,
     } = scratch;
     timed.clear();
-    timed.extend(
-        events
-            .iter()
-            .filter_map(|(time, retry)| Some((time?, retry))),
-    );
+    waits.clear();
+    let mut unparsed = 0u64;
+    // One pass over the packed events: the timed ones as sort keys, the waits of all.
+    for (time, retry) in events.iter() {
+        match retry {
+            RetryAfter::Millis(ms) => waits.push(ms),
+            RetryAfter::Unparsed => unparsed += 1,
+            RetryAfter::Missing => {}
+        }
+        if let Some(t) = time {
+            timed.push(Timed::new(t, retry));
+        }
+    }
     // By time, then by retry_after: responses at the same instant arrive in any order (threads,
     // chunks, spills), and which one's retry_after is checked against the next must not
     // depend on that.
     timed.sort_unstable();
     seen_days.clear();
-    seen_days.extend(timed.iter().map(|e| days.day(e.0)));
+    seen_days.extend(timed.iter().map(|e| days.day(e.time())));
     seen_days.dedup();
     let days = &*seen_days;
     let mut longest = 0u64;
@@ -221,7 +275,7 @@ fn analyse(
     let (mut minutes, mut peak, mut in_minute) = (0u64, 0u64, 0u64);
     let mut last_minute = i64::MIN;
     for e in timed.iter() {
-        let m = e.0.div_euclid(60_000_000);
+        let m = e.time().div_euclid(60_000_000);
         if m != last_minute {
             minutes += 1;
             in_minute = 0;
@@ -232,29 +286,15 @@ fn analyse(
     }
     let (mut early, mut checked) = (0u64, 0u64);
     for w in timed.windows(2) {
-        if let RetryAfter::Millis(ms) = w[0].1 {
+        if let Some(ms) = w[0].millis() {
             checked += 1;
             // Saturating: a retry_after of 1e300 seconds is a wait past every time.
-            if w[1].0 < w[0].0.saturating_add(ms.saturating_mul(1000)) {
+            if w[1].time() < w[0].time().saturating_add(ms.saturating_mul(1000)) {
                 early += 1;
             }
         }
     }
-    waits.clear();
-    let mut unparsed = 0u64;
-    for (_, retry) in events.iter() {
-        match retry {
-            RetryAfter::Millis(ms) => waits.push(ms),
-            RetryAfter::Unparsed => unparsed += 1,
-            RetryAfter::Missing => {}
-        }
-    }
-    waits.sort_unstable();
-    let median = match waits.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(waits[n / 2] as f64 / 1000.0),
-        n => Some((waits[n / 2 - 1] + waits[n / 2]) as f64 / 2000.0),
-    };
+    let median = median_millis(waits).map(|ms| ms / 1000.0);
     let mut types: Vec<(Option<&str>, u64)> = limit_types.iter().map(|(k, v)| (k, *v)).collect();
     types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut limit_types = String::new();
@@ -273,8 +313,8 @@ fn analyse(
         longest_streak_days: longest,
         minutes_rate_limited: minutes,
         peak_per_minute: peak,
-        first: timed.first().map(|e| e.0),
-        last: timed.last().map(|e| e.0),
+        first: timed.first().map(|e| e.time()),
+        last: timed.last().map(|e| e.time()),
         retry_after_median_s: median,
         retry_after_unparsed: unparsed,
         early_retries: early,
@@ -386,44 +426,69 @@ pub fn offenders_in(
             .collect()
     };
     let batches: Vec<&[(Option<&str>, &Throttles)]> = keys.chunks(BATCH).collect();
+    // The threads `-j` allows (rayon's global pool is sized by it). Each batch is cut into
+    // that many parts, each analysed on a thread of its own: with rayon's par_iter, the
+    // second thread rarely woke in time to take a share (1024 of 12k keys), and two threads
+    // were slower than one.
+    let threads = rayon::current_num_threads().max(1);
+    let part = |keys: &[(Option<&str>, &Throttles)], whole: &[Events]| -> Vec<Offender> {
+        let mut day_of = days.day_of();
+        let mut scratch = Scratch::default();
+        keys.iter()
+            .enumerate()
+            .filter_map(|(i, &(k, t))| {
+                let events = whole.get(i).unwrap_or(&t.events);
+                (events.len() >= min_rate_limited.max(1)).then(|| {
+                    let requests = agg.keys.get(k).map_or(0, |s| s.requests);
+                    analyse(
+                        k,
+                        requests,
+                        events,
+                        &t.limit_types,
+                        &mut day_of,
+                        &mut scratch,
+                        days.in_range,
+                        rules,
+                    )
+                })
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     let mut whole = match batches.first() {
         Some(b) => read(b, &mut spilled)?,
         None => Vec::new(),
     };
     for (n, batch) in batches.iter().enumerate() {
-        let (next, rows) = rayon::join(
-            || match batches.get(n + 1) {
+        let size = batch.len().div_ceil(threads).max(1);
+        let (next, rows) = std::thread::scope(|scope| {
+            let part = &part;
+            let whole = &whole;
+            let helpers: Vec<_> = batch
+                .chunks(size)
+                .enumerate()
+                .skip(1)
+                .map(|(p, keys)| {
+                    let whole = whole.get(p * size..).unwrap_or_default();
+                    scope.spawn(move || part(keys, whole))
+                })
+                .collect();
+            // This thread reads the next batch back while the helpers work, then does the
+            // first part.
+            let next = match batches.get(n + 1) {
                 Some(b) => read(b, &mut spilled),
                 None => Ok(Vec::new()),
-            },
-            || {
-                batch
-                    .par_iter()
-                    .enumerate()
-                    .map_init(
-                        || (days.day_of(), Scratch::default()),
-                        |(day_of, scratch), (i, &(k, t))| {
-                            let events = whole.get(i).unwrap_or(&t.events);
-                            (events.len() >= min_rate_limited.max(1)).then(|| {
-                                let requests = agg.keys.get(k).map_or(0, |s| s.requests);
-                                analyse(
-                                    k,
-                                    requests,
-                                    events,
-                                    &t.limit_types,
-                                    day_of,
-                                    scratch,
-                                    days.in_range,
-                                    rules,
-                                )
-                            })
-                        },
-                    )
-                    .collect::<Vec<Option<Offender>>>()
-            },
-        );
-        out.extend(rows.into_iter().flatten());
+            };
+            let mut rows = part(&batch[..size.min(batch.len())], whole);
+            for h in helpers {
+                match h.join() {
+                    Ok(r) => rows.extend(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            (next, rows)
+        });
+        out.extend(rows);
         whole = next?;
     }
     // Cached: ties are common, and a fingerprint per comparison (SHA-256 and a string) cost
@@ -568,6 +633,40 @@ mod tests {
             1,
             &rules,
         )
+    }
+
+    #[test]
+    fn timed_sorts_like_time_then_retry_after_and_medians_are_exact() {
+        // Times and waits around the edges: negative, zero, equal, huge.
+        let times = [i64::MIN, -5, 0, 0, 7, 1 << 40, i64::MAX];
+        let retries = [
+            RetryAfter::Missing,
+            RetryAfter::Unparsed,
+            RetryAfter::Millis(0),
+            RetryAfter::Millis(999),
+            RetryAfter::Millis(1 << 60),
+        ];
+        let mut pairs: Vec<(i64, RetryAfter)> = times
+            .iter()
+            .flat_map(|&t| retries.iter().map(move |&r| (t, r)))
+            .rev()
+            .collect();
+        let mut keys: Vec<Timed> = pairs.iter().map(|&(t, r)| Timed::new(t, r)).collect();
+        pairs.sort_unstable();
+        keys.sort_unstable();
+        for (k, (t, r)) in keys.iter().zip(&pairs) {
+            assert_eq!(k.time(), *t);
+            let ms = match r {
+                RetryAfter::Millis(ms) => Some(*ms),
+                _ => None,
+            };
+            assert_eq!(k.millis(), ms);
+        }
+        assert_eq!(median_millis(&mut []), None);
+        assert_eq!(median_millis(&mut [5]), Some(5.0));
+        assert_eq!(median_millis(&mut [9, 1, 5]), Some(5.0));
+        assert_eq!(median_millis(&mut [9, 1, 4, 6]), Some(5.0));
+        assert_eq!(median_millis(&mut [3, 3, 1000, 1000]), Some(501.5));
     }
 
     #[test]
