@@ -273,7 +273,8 @@ impl Merge for Aggregate {
         f.codes += self.codes.merge_capped(o.codes, caps.codes, |c| c.count);
         f.codes += self.groups.merge_capped(o.groups, caps.codes, |n| *n);
         self.statuses.merge(o.statuses);
-        f.keys += self.keys.merge_capped(o.keys, caps.keys, |k| k.requests);
+        let keys_folded = self.keys.merge_capped(o.keys, caps.keys, |k| k.requests);
+        f.keys += keys_folded;
         self.days.merge(o.days);
         for (m, eps) in o.endpoints.iter_owned() {
             let (m, folded) = self.endpoints.capped(m.as_deref(), caps.endpoints);
@@ -288,15 +289,22 @@ impl Merge for Aggregate {
         }
         // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
         // (Spilled events are matched to rows when they are read back.)
-        let throttles = std::mem::take(&mut self.throttles);
-        for (k, t) in throttles.iter_owned().chain(o.throttles.iter_owned()) {
-            let k = k.as_deref();
-            let target = if k.is_none() || self.keys.get(k).is_some() {
-                k
-            } else {
-                Some(OTHER)
-            };
-            self.throttles.entry(target).merge(t);
+        if keys_folded == 0 {
+            // No row folded (each has a request, so a fold weighs at least 1), and every key
+            // with events has a row: the events stay under their keys. The smaller table
+            // goes into the larger, instead of both into a new one (a third of the cost).
+            self.throttles.merge_capped(o.throttles, usize::MAX, |_| 0);
+        } else {
+            let throttles = std::mem::take(&mut self.throttles);
+            for (k, t) in throttles.iter_owned().chain(o.throttles.iter_owned()) {
+                let k = k.as_deref();
+                let target = if k.is_none() || self.keys.get(k).is_some() {
+                    k
+                } else {
+                    Some(OTHER)
+                };
+                self.throttles.entry(target).merge(t);
+            }
         }
         if self.spill.is_none() {
             self.spill = o.spill;
@@ -438,5 +446,77 @@ impl Aggregate {
         let (g, f4) = self.groups.capped(group, cap);
         *self.groups.entry(g) += 1;
         self.folded.codes += (f1 || f2 || f3 || f4) as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::extract::{Envelope, ErrorItem};
+
+    /// A RATE_001 response of `key` at second `t`.
+    fn throttled(key: &str, t: i64) -> Record<'_> {
+        Record {
+            time: Some(t * 1_000_000),
+            key: Some(Cow::Borrowed(key)),
+            status: Some(429),
+            envelope: Some(Envelope {
+                is_success: Some(false),
+                errors: vec![ErrorItem {
+                    code: Some(Cow::Borrowed(RATE_LIMIT_CODE)),
+                    retry_after: Some(Cow::Borrowed("1 seconds")),
+                    ..Default::default()
+                }],
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn events_of(agg: &Aggregate) -> Vec<(Option<String>, u64, u64)> {
+        let mut v: Vec<_> = agg
+            .throttles
+            .iter()
+            .map(|(k, t)| {
+                let rate = agg.keys.get(k).map_or(0, |s| s.rate_limited);
+                (k.map(str::to_owned), t.events.len(), rate)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn merged_events_stay_with_their_key_rows() {
+        let part = |keys: &[&str], caps: Caps| {
+            let mut a = Aggregate::with_caps(caps);
+            for (i, k) in keys.iter().enumerate() {
+                a.add_request(&throttled(k, i as i64));
+            }
+            a
+        };
+        // No fold: each key keeps its events, from both sides.
+        let mut a = part(&["a", "b", "a"], Caps::default());
+        a.merge(part(&["b", "c", "c", "c"], Caps::default()));
+        let want = |v: &[(&str, u64)]| -> Vec<(Option<String>, u64, u64)> {
+            v.iter().map(|&(k, n)| (Some(k.to_owned()), n, n)).collect()
+        };
+        assert_eq!(events_of(&a), want(&[("a", 2), ("b", 2), ("c", 3)]));
+        // With a cap of two keys, the merge folds the third key's row, and its events go
+        // with it into (other).
+        let caps = Caps {
+            keys: 2,
+            ..Caps::default()
+        };
+        let mut a = part(&["a", "b", "a"], caps);
+        a.merge(part(&["b", "c", "c", "c"], caps));
+        assert_eq!(
+            events_of(&a),
+            want(&[(OTHER, 3), ("a", 2), ("b", 2)]),
+            "{:?}",
+            events_of(&a)
+        );
+        assert_eq!(a.folded.keys, 3);
     }
 }
