@@ -250,6 +250,7 @@ pub fn run_with<S: Sink>(
 
     let partial = std::thread::scope(|scope| -> Result<Partial<S>, RunError> {
         let reader_pool = pool.clone();
+        let leftovers = rx.clone();
         let summaries = &mut summaries;
         let failures = &failures;
         let empty = &empty;
@@ -316,6 +317,15 @@ pub fn run_with<S: Sink>(
                 }
             }
             drop(tx);
+            // The reader is done: it takes its share of the chunks still queued, instead of
+            // leaving them all to the workers while it waits (the run ended 5 ms after the
+            // reader did).
+            for c in leftovers {
+                mine.process(&c, ex, filter, opts.collect_rejects);
+                if let Piece::Lines(buf) = c.piece {
+                    reader_pool.put(buf);
+                }
+            }
             mine
         });
         // One partial per worker thread, merged once at the end (rayon's fold over a bridged
