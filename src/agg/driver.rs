@@ -249,11 +249,49 @@ pub fn run_with<S: Sink>(
         .collect();
 
     let partial = std::thread::scope(|scope| -> Result<Partial<S>, RunError> {
+        let empty = &empty;
+        // One partial per worker thread, merged once at the end (rayon's fold over a bridged
+        // channel made a partial per split, more of them the longer the input, and the peak
+        // memory of merging them grew with it).
+        let mut workers = Vec::with_capacity(worker_threads);
+        let mut spawn_error = None;
+        for w in 0..worker_threads {
+            let rx = rx.clone();
+            let pool = &pool;
+            let worker = std::thread::Builder::new()
+                .name(format!("errlens-worker-{w}"))
+                .spawn_scoped(scope, move || {
+                    let mut p = Partial::new(empty());
+                    for chunk in rx {
+                        p.process(&chunk, ex, filter, opts.collect_rejects);
+                        if let Piece::Lines(buf) = chunk.piece {
+                            pool.put(buf);
+                        }
+                    }
+                    p
+                });
+            match worker {
+                Ok(h) => workers.push(h),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = spawn_error {
+            // Nothing is read: the workers that started see the channel close and stop.
+            drop(tx);
+            drop(rx);
+            for w in workers {
+                let _ = w.join();
+            }
+            return Err(RunError::Threads(threads, e.to_string()));
+        }
         let reader_pool = pool.clone();
-        let leftovers = rx.clone();
+        // The reader takes its share of the chunks still queued once it is done.
+        let leftovers = rx;
         let summaries = &mut summaries;
         let failures = &failures;
-        let empty = &empty;
         let reader = scope.spawn(move || {
             let mut mine = Partial::new(empty());
             for (i, source) in sources.iter().enumerate() {
@@ -328,44 +366,11 @@ pub fn run_with<S: Sink>(
             }
             mine
         });
-        // One partial per worker thread, merged once at the end (rayon's fold over a bridged
-        // channel made a partial per split, more of them the longer the input, and the peak
-        // memory of merging them grew with it).
-        let mut workers = Vec::with_capacity(worker_threads);
-        let mut spawn_error = None;
-        for w in 0..worker_threads {
-            let rx = rx.clone();
-            let pool = &pool;
-            let worker = std::thread::Builder::new()
-                .name(format!("errlens-worker-{w}"))
-                .spawn_scoped(scope, move || {
-                    let mut p = Partial::new(empty());
-                    for chunk in rx {
-                        p.process(&chunk, ex, filter, opts.collect_rejects);
-                        if let Piece::Lines(buf) = chunk.piece {
-                            pool.put(buf);
-                        }
-                    }
-                    p
-                });
-            match worker {
-                Ok(h) => workers.push(h),
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
-                }
-            }
-        }
-        // Should no worker start, the reader's sends fail and it stops.
-        drop(rx);
         let mut all = reader.join().expect("the reader thread does not panic");
         for w in workers {
             all.merge(w.join().expect("a worker thread does not panic"));
         }
-        match spawn_error {
-            Some(e) => Err(RunError::Threads(threads, e.to_string())),
-            None => Ok(all),
-        }
+        Ok(all)
     })?;
 
     // Line numbers: the lines of a source's earlier chunks come before a chunk's own.
