@@ -470,7 +470,10 @@ pub fn offenders_in(
                 .skip(1)
                 .map(|(p, keys)| {
                     let whole = whole.get(p * size..).unwrap_or_default();
-                    scope.spawn(move || part(keys, whole))
+                    // A thread the system will not start: that part is done here instead.
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || part(keys, whole))
+                        .map_err(|_| part(keys, whole))
                 })
                 .collect();
             // This thread reads the next batch back while the helpers work, then does the
@@ -481,9 +484,9 @@ pub fn offenders_in(
             };
             let mut rows = part(&batch[..size.min(batch.len())], whole);
             for h in helpers {
-                match h.join() {
-                    Ok(r) => rows.extend(r),
-                    Err(panic) => std::panic::resume_unwind(panic),
+                match h.map(|h| h.join()) {
+                    Ok(Ok(r)) | Err(r) => rows.extend(r),
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
                 }
             }
             (next, rows)
