@@ -400,6 +400,7 @@ pub fn offenders_in(
         .throttles
         .iter()
         .filter(|(k, _)| *k != Some(OTHER))
+        .map(|(k, t)| (k, &**t))
         .collect();
     let mut spilled = match &agg.spill {
         Some(s) if s.run_count() > 0 => {
