@@ -122,25 +122,30 @@ impl Events {
 
     /// [`Merge::merge`] from a borrowed `o` (copied, not taken).
     pub fn append(&mut self, o: &Events) {
-        if o.is_empty() {
+        self.append_parts(&o.bytes, o.len, o.last);
+    }
+
+    /// [`Events::append`] from the [`Events::parts`] of other events.
+    pub fn append_parts(&mut self, bytes: &[u8], len: u64, last: i64) {
+        if len == 0 {
             return;
         }
-        self.bytes.reserve_exact(o.bytes.len() + 10);
-        self.len += o.len;
+        self.bytes.reserve_exact(bytes.len() + 10);
+        self.len += len;
         let mut at = 0;
-        while at < o.bytes.len() {
-            if get(&o.bytes, &mut at) & 1 == 0 {
+        while at < bytes.len() {
+            if get(bytes, &mut at) & 1 == 0 {
                 continue; // an event without a time: no delta follows
             }
             let delta_at = at;
-            let first = unzigzag(get(&o.bytes, &mut at));
-            self.bytes.extend_from_slice(&o.bytes[..delta_at]);
+            let first = unzigzag(get(bytes, &mut at));
+            self.bytes.extend_from_slice(&bytes[..delta_at]);
             put(&mut self.bytes, zigzag(first.wrapping_sub(self.last)));
-            self.bytes.extend_from_slice(&o.bytes[at..]);
-            self.last = o.last;
+            self.bytes.extend_from_slice(&bytes[at..]);
+            self.last = last;
             return;
         }
-        self.bytes.extend_from_slice(&o.bytes);
+        self.bytes.extend_from_slice(bytes);
     }
 }
 

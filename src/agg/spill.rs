@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
 use super::events::Events;
@@ -149,6 +149,8 @@ impl Runs {
                     input: BufReader::with_capacity(READ_BUFFER, section),
                     remaining: len,
                     head: None,
+                    key: String::new(),
+                    bytes: Vec::new(),
                 };
                 c.advance()?;
                 cursors.push(c);
@@ -241,17 +243,30 @@ struct Cursor {
     input: BufReader<Section>,
     /// Bytes of the run not yet read (bounds every length read back).
     remaining: u64,
-    head: Option<(Option<Box<str>>, Events)>,
+    /// The next entry, if any; its key and packed events are in `key` and `bytes`, which are
+    /// reused from entry to entry (an allocation per entry was most of reading back).
+    head: Option<Head>,
+    key: String,
+    bytes: Vec<u8>,
+}
+
+/// The next entry of a run, besides its key's text and its packed bytes.
+#[derive(Clone, Copy)]
+struct Head {
+    /// `false`: the null key.
+    named: bool,
+    len: u64,
+    last: i64,
 }
 
 impl Cursor {
     fn byte(&mut self) -> io::Result<u8> {
         let mut b = [0u8];
-        self.bytes(&mut b)?;
+        self.bytes_into(&mut b)?;
         Ok(b[0])
     }
 
-    fn bytes(&mut self, buf: &mut [u8]) -> io::Result<()> {
+    fn bytes_into(&mut self, buf: &mut [u8]) -> io::Result<()> {
         if buf.len() as u64 > self.remaining {
             return Err(corrupt("a run ends early"));
         }
@@ -261,6 +276,19 @@ impl Cursor {
     }
 
     fn varint(&mut self) -> io::Result<u64> {
+        // From the reader's buffer when a whole number is there (byte by byte, it cost more
+        // than the rest of reading back).
+        let buffered = self.input.buffer();
+        let room = buffered.len().min(self.remaining.min(10) as usize);
+        if let Some(end) = buffered[..room].iter().position(|&b| b < 0x80) {
+            let mut v = 0u64;
+            for (k, &b) in buffered[..=end].iter().enumerate() {
+                v |= ((b & 0x7f) as u64) << (7 * k);
+            }
+            self.input.consume(end + 1);
+            self.remaining -= end as u64 + 1;
+            return Ok(v);
+        }
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -272,37 +300,46 @@ impl Cursor {
         Err(corrupt("a number is too long"))
     }
 
-    fn vec(&mut self, len: u64) -> io::Result<Vec<u8>> {
+    /// Reads `len` bytes into `out` (replacing what it held).
+    fn vec_into(&mut self, len: u64, out: &mut Vec<u8>) -> io::Result<()> {
         if len > self.remaining {
             return Err(corrupt("a length points past its run"));
         }
-        let mut v = vec![0; len as usize];
-        self.bytes(&mut v)?;
-        Ok(v)
+        out.clear();
+        out.resize(len as usize, 0);
+        self.bytes_into(out)
     }
 
     /// Reads the next entry into `head` (`None` at the end of the run).
     fn advance(&mut self) -> io::Result<()> {
+        self.head = None;
         if self.remaining == 0 {
-            self.head = None;
             return Ok(());
         }
-        let key = match self.byte()? {
-            0 => None,
+        let named = match self.byte()? {
+            0 => false,
             1 => {
                 let n = self.varint()?;
-                let raw = self.vec(n)?;
-                let k = String::from_utf8(raw).map_err(|_| corrupt("a key is not UTF-8"))?;
-                Some(k.into_boxed_str())
+                let mut raw = std::mem::take(&mut self.key).into_bytes();
+                self.vec_into(n, &mut raw)?;
+                self.key = String::from_utf8(raw).map_err(|_| corrupt("a key is not UTF-8"))?;
+                true
             }
             _ => return Err(corrupt("unknown entry tag")),
         };
         let len = self.varint()?;
         let last = self.varint()? as i64;
         let n = self.varint()?;
-        let bytes = self.vec(n)?;
-        self.head = Some((key, Events::from_parts(bytes, len, last)));
+        let mut bytes = std::mem::take(&mut self.bytes);
+        self.vec_into(n, &mut bytes)?;
+        self.bytes = bytes;
+        self.head = Some(Head { named, len, last });
         Ok(())
+    }
+
+    /// The next entry's key: `None` at the end of the run, `Some(None)` for the null key.
+    fn head_key(&self) -> Option<Option<&str>> {
+        self.head.map(|h| h.named.then_some(self.key.as_str()))
     }
 }
 
@@ -316,22 +353,21 @@ impl SpillReader {
     fn next_key(&self) -> Option<Option<Box<str>>> {
         self.cursors
             .iter()
-            .filter_map(|c| c.head.as_ref().map(|(k, _)| k.clone()))
+            .filter_map(|c| c.head_key())
             .min()
+            .map(|k| k.map(Box::from))
     }
 
     /// Every spilled event of `key` (and drops the entries of smaller keys, which nobody
     /// asked for: keys that folded into `(other)`). Keys must come in ascending order.
     pub fn take(&mut self, key: Option<&str>) -> io::Result<Events> {
         let mut found = Vec::new();
-        for c in &mut self.cursors {
-            while let Some((k, _)) = &c.head {
-                match k.as_deref().cmp(&key) {
+        for (i, c) in self.cursors.iter_mut().enumerate() {
+            while let Some(k) = c.head_key() {
+                match k.cmp(&key) {
                     Ordering::Less => c.advance()?,
                     Ordering::Equal => {
-                        let (_, events) = c.head.take().expect("matched above");
-                        found.push(events);
-                        c.advance()?;
+                        found.push(i);
                         break;
                     }
                     Ordering::Greater => break,
@@ -340,9 +376,18 @@ impl SpillReader {
         }
         // Sized once: merging run by run grew (and copied) the bytes once per run.
         let mut all = Events::default();
-        all.reserve(found.iter().map(|e| e.heap_bytes() + 10).sum());
-        for events in &found {
-            all.append(events);
+        all.reserve(
+            found
+                .iter()
+                .map(|&i| self.cursors[i].bytes.len() + 10)
+                .sum(),
+        );
+        for i in found {
+            let c = &mut self.cursors[i];
+            if let Some(h) = c.head {
+                all.append_parts(&c.bytes, h.len, h.last);
+            }
+            c.advance()?;
         }
         Ok(all)
     }
