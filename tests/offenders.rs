@@ -20,6 +20,16 @@ fn files(d: &Dir) -> (String, String) {
     )
 }
 
+/// One text column of the offenders rows, in rank order.
+fn column<'a>(v: &'a Value, name: &str) -> Vec<&'a str> {
+    v["offenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[name].as_str().unwrap())
+        .collect()
+}
+
 fn offenders(args: &[&str]) -> (Value, i32, String) {
     let mut full = vec!["offenders", "--format", "json", "--quiet"];
     full.extend_from_slice(args);
@@ -36,9 +46,8 @@ fn known_behaviours_get_known_verdicts() {
     let (v, code, stderr) = offenders(&["--show-keys", &a, &b]);
     assert_eq!(code, 0, "{stderr}");
     let rows = v["offenders"].as_array().unwrap();
-    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
     assert_eq!(
-        keys,
+        column(&v, "key"),
         [BURST, EARLY, GOOD, PERSIST],
         "ranked by RATE_001 count"
     );
@@ -145,14 +154,8 @@ fn rules_are_flags() {
     let d = Dir::new();
     let (a, b) = files(&d);
     let (v, ..) = offenders(&["--bursty-peak", "10", "--min-rate-limited", "8", &a, &b]);
-    let verdicts: Vec<&str> = v["offenders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["verdict"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        verdicts,
+        column(&v, "verdict"),
         ["bursty", "bursty, ignores retry_after", "bursty"],
         "PERSIST (7) is under --min-rate-limited 8"
     );
@@ -269,13 +272,11 @@ fn top_cuts_the_rows_but_counts_them_all() {
     let (a, b) = files(&d);
     let (v, code, stderr) = offenders(&["--top", "2", "--show-keys", &a, &b]);
     assert_eq!(code, 0, "{stderr}");
-    let keys: Vec<&str> = v["offenders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, [BURST, EARLY], "the first two of the full ranking");
+    assert_eq!(
+        column(&v, "key"),
+        [BURST, EARLY],
+        "the first two of the full ranking"
+    );
     let out = run(&["offenders", "--top", "2", &a, &b], None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("showing 2 of 4 keys"), "{text}");
