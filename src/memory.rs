@@ -2,7 +2,7 @@
 //!
 //! glibc's malloc keeps what a thread frees in that thread's arena. The reading phase frees
 //! its chunk buffers and partial aggregates on worker threads, the offenders analysis frees
-//! its batches on rayon's threads, and the next phase, allocating on other threads, cannot
+//! its batches on threads of its own, and the next phase, allocating on other threads, cannot
 //! reuse that memory: the peaks of the phases add up. Trimming between phases returns the free
 //! pages of every arena to the system, so the peak is that of the largest phase alone.
 

@@ -226,8 +226,9 @@ impl InputArgs {
             pb
         });
         let threads = self.threads.unwrap_or(Options::default().threads);
-        // The analyses after reading (offenders) run on rayon's global pool: `-j` holds there
-        // too. Built once; a second call (tests in one process) keeps the first.
+        // rayon's global pool carries `-j` to the analyses after reading (the offenders
+        // analysis cuts each batch into that many parts). Built once; a second call (tests in
+        // one process) keeps the first.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build_global();
