@@ -9,6 +9,7 @@
 use super::fields::{Plan, per_plan};
 use super::json::{Captures, Escapes, WalkError, Walker};
 use super::layout::Layouts;
+use super::swar;
 
 /// Deeper nesting is left to serde_json (whose own limit is 128).
 pub const MAX_DEPTH: u32 = 100;
@@ -44,20 +45,11 @@ static STRING_STOP: [bool; 256] = {
 /// (SWAR: a byte is flagged when it equals `"` or `\\`, or is below 0x20), then one by one.
 #[inline]
 fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let quote = w ^ (ONES * b'"' as u64);
-        let slash = w ^ (ONES * b'\\' as u64);
-        // Only the lowest flagged byte is exact (borrows can flag bytes above it), and the
-        // lowest is the one wanted.
-        let hits = (quote.wrapping_sub(ONES) & !quote
-            | slash.wrapping_sub(ONES) & !slash
-            | w.wrapping_sub(ONES * 0x20) & !w)
-            & HIGH;
+        let w = swar::word(word);
+        let hits = swar::equal(w, b'"') | swar::equal(w, b'\\') | swar::below(w, 0x20);
         if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
+            return Some(i + swar::first(hits));
         }
         i += 8;
     }

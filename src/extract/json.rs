@@ -12,6 +12,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::fields::Plan;
+use super::swar;
 
 /// The raw JSON text of captured values, indexed by capture number (one per capture of the
 /// plan: see [`Plan::captures`]).
@@ -187,15 +188,12 @@ pub fn as_text_of(raw: &str, escapes: Escapes) -> Option<Cow<'_, str>> {
 /// memchr per value cost more than the search).
 #[inline]
 fn has_backslash(s: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut words = s.chunks_exact(8);
-    for c in &mut words {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default()) ^ (ONES * b'\\' as u64);
-        // Exact as a yes/no: some byte of `w` is zero.
-        if w.wrapping_sub(ONES) & !w & HIGH != 0 {
-            return true;
-        }
+    if words
+        .by_ref()
+        .any(|c| swar::equal(swar::word(c), b'\\') != 0)
+    {
+        return true;
     }
     words.remainder().contains(&b'\\')
 }
@@ -207,11 +205,7 @@ pub fn is_number(raw: &str) -> bool {
 
 /// A string's text, or a number's literal text; `None` for anything else.
 pub fn as_text(raw: &str) -> Option<Cow<'_, str>> {
-    if is_number(raw) {
-        Some(Cow::Borrowed(raw))
-    } else {
-        as_str(raw)
-    }
+    as_text_of(raw, Escapes::Maybe)
 }
 
 /// A boolean, also written as the string `"true"`/`"false"`.

@@ -6,6 +6,7 @@ pub mod json;
 mod layout;
 pub mod record;
 pub mod retry;
+mod swar;
 pub mod time;
 
 pub use fields::{FieldMap, Slot};

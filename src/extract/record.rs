@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::fast::Fast;
 use super::fields::{FieldMap, MAX_CAPTURES, Plan, Slot};
 use super::json::{self, Serde, WalkError, Walker};
+use super::swar;
 use super::time;
 use crate::error::FieldError;
 
@@ -522,17 +523,13 @@ pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// search was 1.5% of a run).
 #[inline]
 fn query_or_fragment(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut words = b.chunks_exact(8);
     let mut at = 0;
     for c in &mut words {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-        let (q, h) = (w ^ (ONES * b'?' as u64), w ^ (ONES * b'#' as u64));
-        // Only the lowest flagged byte is exact (a borrow can flag bytes above it).
-        let hits = (q.wrapping_sub(ONES) & !q | h.wrapping_sub(ONES) & !h) & HIGH;
+        let w = swar::word(c);
+        let hits = swar::equal(w, b'?') | swar::equal(w, b'#');
         if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
+            return Some(at + swar::first(hits));
         }
         at += 8;
     }

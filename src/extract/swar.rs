@@ -1,0 +1,31 @@
+//! Eight bytes at a time (SWAR): flags for the bytes of a word that equal a byte, or are below
+//! one. Values and lines are short, so this beats a call to memchr per search.
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes as a little-endian word (the first byte lowest); `b` holds eight bytes.
+#[inline(always)]
+pub(crate) fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b.try_into().unwrap_or_default())
+}
+
+/// The high bit of each byte of `w` equal to `b`. Only the lowest flag is exact (a borrow can
+/// flag a byte above a true one), which is the one a search wants; any flag at all is exact.
+#[inline(always)]
+pub(crate) fn equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * b as u64);
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// The high bit of each byte of `w` below `b` (at most 0x80), exact as [`equal`] is.
+#[inline(always)]
+pub(crate) fn below(w: u64, b: u8) -> u64 {
+    w.wrapping_sub(ONES * b as u64) & !w & HIGH
+}
+
+/// The index of the lowest flagged byte (flags not zero).
+#[inline(always)]
+pub(crate) fn first(flags: u64) -> usize {
+    (flags.trailing_zeros() / 8) as usize
+}
