@@ -3,6 +3,8 @@
 
 use std::cmp::Reverse;
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 
@@ -375,6 +377,36 @@ impl DayOf {
 /// Keys analysed side by side at most: spilled events are read back for a batch at a time.
 const BATCH: usize = 512;
 
+/// Keys a thread takes from a batch at a time: few enough that the threads finish a batch
+/// together, enough that taking them costs nothing (a key's analysis takes about 1.5 µs).
+const BLOCK: usize = 16;
+
+/// A key and its RATE_001 responses.
+type KeyThrottles<'a> = (Option<&'a str>, &'a Throttles);
+
+/// Where a row ranks: most RATE_001 first, then most requests, then by fingerprint.
+type Rank = (Reverse<u64>, Reverse<u64>, Option<u64>);
+
+/// A batch of keys shared by the threads of the analysis.
+struct Job<'k, 'a> {
+    keys: &'k [KeyThrottles<'a>],
+    /// Their events, read back from the spill; empty when nothing spilled.
+    whole: Vec<Events>,
+    /// The first key no thread has taken yet.
+    next: AtomicUsize,
+}
+
+impl<'k, 'a> Job<'k, 'a> {
+    /// The next [`BLOCK`] keys no thread has taken, with the index of the first.
+    fn take(&self) -> Option<(usize, &'k [KeyThrottles<'a>])> {
+        let from = self.next.fetch_add(BLOCK, Ordering::Relaxed);
+        let keys = self.keys;
+        keys.get(from..)
+            .filter(|k| !k.is_empty())
+            .map(|k| (from, &k[..BLOCK.min(k.len())]))
+    }
+}
+
 /// Every key with at least `min_rate_limited` RATE_001 responses, ranked: most RATE_001 first,
 /// then most requests, then by fingerprint. Days are UTC days; the range is the days with a
 /// request.
@@ -400,7 +432,7 @@ pub fn offenders_in(
     min_rate_limited: u64,
     days: &Calendar<'_>,
 ) -> io::Result<Vec<Offender>> {
-    let mut keys: Vec<(Option<&str>, &Throttles)> = agg
+    let mut keys: Vec<KeyThrottles<'_>> = agg
         .throttles
         .iter()
         .filter(|(k, _)| *k != Some(OTHER))
@@ -415,7 +447,7 @@ pub fn offenders_in(
     };
     // With a spill, each key's events whole: the spilled ones and those still held. The
     // next batch is read back while this one is analysed.
-    let read = |batch: &[(Option<&str>, &Throttles)],
+    let read = |batch: &[KeyThrottles<'_>],
                 spilled: &mut Option<SpillReader>|
      -> io::Result<Vec<Events>> {
         let Some(r) = spilled else {
@@ -430,85 +462,113 @@ pub fn offenders_in(
             })
             .collect()
     };
-    let batches: Vec<&[(Option<&str>, &Throttles)]> = keys.chunks(BATCH).collect();
-    // The threads `-j` allows (rayon's global pool is sized by it). Each batch is cut into
-    // that many parts, each analysed on a thread of its own: with rayon's par_iter, the
-    // second thread rarely woke in time to take a share (1024 of 12k keys), and two threads
-    // were slower than one.
-    let threads = rayon::current_num_threads().max(1);
-    let part = |keys: &[(Option<&str>, &Throttles)], whole: &[Events]| -> Vec<Offender> {
-        let mut day_of = days.day_of();
-        let mut scratch = Scratch::default();
-        keys.iter()
-            .enumerate()
-            .filter_map(|(i, &(k, t))| {
-                let events = whole.get(i).unwrap_or(&t.events);
-                (events.len() >= min_rate_limited.max(1)).then(|| {
+    let batches: Vec<&[KeyThrottles<'_>]> = keys.chunks(BATCH).collect();
+    // One thread's share of a batch: blocks of keys taken until none are left, analysed
+    // with that thread's own buffers.
+    let work = |job: &Job<'_, '_>, mine: &mut (DayOf, Scratch), rows: &mut Vec<Offender>| {
+        while let Some((from, block)) = job.take() {
+            for (i, &(k, t)) in block.iter().enumerate() {
+                let events = job.whole.get(from + i).unwrap_or(&t.events);
+                if events.len() >= min_rate_limited.max(1) {
                     let requests = agg.keys.get(k).map_or(0, |s| s.requests);
-                    analyse(
+                    let (day_of, scratch) = &mut *mine;
+                    rows.push(analyse(
                         k,
                         requests,
                         events,
                         &t.limit_types,
-                        &mut day_of,
-                        &mut scratch,
+                        day_of,
+                        scratch,
                         days.in_range,
                         rules,
-                    )
-                })
-            })
-            .collect()
-    };
-    let mut out = Vec::new();
-    let mut whole = match batches.first() {
-        Some(b) => read(b, &mut spilled)?,
-        None => Vec::new(),
-    };
-    for (n, batch) in batches.iter().enumerate() {
-        let size = batch.len().div_ceil(threads).max(1);
-        let (next, rows) = std::thread::scope(|scope| {
-            let part = &part;
-            let whole = &whole;
-            let helpers: Vec<_> = batch
-                .chunks(size)
-                .enumerate()
-                .skip(1)
-                .map(|(p, keys)| {
-                    let whole = whole.get(p * size..).unwrap_or_default();
-                    // A thread the system will not start: that part is done here instead.
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || part(keys, whole))
-                        .map_err(|_| part(keys, whole))
-                })
-                .collect();
-            // This thread reads the next batch back while the helpers work, then does the
-            // first part.
-            let next = match batches.get(n + 1) {
-                Some(b) => read(b, &mut spilled),
-                None => Ok(Vec::new()),
-            };
-            let mut rows = part(&batch[..size.min(batch.len())], whole);
-            for h in helpers {
-                match h.map(|h| h.join()) {
-                    Ok(Ok(r)) | Err(r) => rows.extend(r),
-                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    ));
                 }
             }
-            (next, rows)
-        });
-        out.extend(rows);
-        whole = next?;
-    }
-    // By cached keys (sorting the rows themselves moved 12k large structs about: 4 ms). A
-    // fingerprint is 16 hex digits, so its number sorts as its text does.
-    out.sort_by_cached_key(|o| {
-        let fp = o.key_fingerprint.as_deref();
-        (
-            Reverse(o.rate_limited),
-            Reverse(o.requests),
-            fp.map(|f| u64::from_str_radix(f, 16).unwrap_or(u64::MAX)),
-        )
-    });
+        }
+    };
+    // The threads `-j` allows (rayon's global pool is sized by it): this one and helpers
+    // that live through every batch. With a batch cut into one fixed part per thread, the
+    // threads waited for the one that also read the spill back (the phase took as long on
+    // two threads as on one); with rayon's par_iter, the second thread rarely woke in time
+    // to take a share.
+    let threads = rayon::current_num_threads().max(1);
+    let out = std::thread::scope(|scope| -> io::Result<Vec<Offender>> {
+        let work = &work;
+        let mut helpers = Vec::new();
+        let mut senders = Vec::new();
+        for _ in 1..threads {
+            let (tx, rx) = crossbeam_channel::unbounded::<Arc<Job<'_, '_>>>();
+            let helper = std::thread::Builder::new()
+                .name("errlens-offenders".into())
+                .spawn_scoped(scope, move || {
+                    let mut mine = (days.day_of(), Scratch::default());
+                    let mut rows = Vec::new();
+                    for job in rx {
+                        work(&job, &mut mine, &mut rows);
+                    }
+                    rows
+                });
+            // A thread the system will not start: the others take its share.
+            if let Ok(h) = helper {
+                helpers.push(h);
+                senders.push(tx);
+            }
+        }
+        let share = |keys, whole| {
+            let job = Arc::new(Job {
+                keys,
+                whole,
+                next: AtomicUsize::new(0),
+            });
+            for tx in &senders {
+                let _ = tx.send(job.clone());
+            }
+            job
+        };
+        let mut mine = (days.day_of(), Scratch::default());
+        let mut rows = Vec::new();
+        let mut job = match batches.first() {
+            Some(&b) => Some(share(b, read(b, &mut spilled)?)),
+            None => None,
+        };
+        for n in 0..batches.len() {
+            // The next batch is read back and handed out before this thread takes its share
+            // of this one: a helper done with this batch goes on to the next without waiting
+            // (woken for each batch, it took a third of the keys).
+            let next = match batches.get(n + 1) {
+                Some(&b) => Some(share(b, read(b, &mut spilled)?)),
+                None => None,
+            };
+            if let Some(job) = &job {
+                work(job, &mut mine, &mut rows);
+            }
+            job = next;
+        }
+        drop(senders);
+        for h in helpers {
+            match h.join() {
+                Ok(r) => rows.extend(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(rows)
+    })?;
+    // The threads took keys in no fixed order. Ranked by sort keys made once (sorting the
+    // rows themselves moved 12k large structs about: 4 ms); a fingerprint is 16 hex digits,
+    // so its number sorts as its text does. Two keys with one fingerprint (a 64-bit
+    // collision) are ordered by the keys themselves, so the order never depends on timing.
+    let mut order: Vec<(Rank, usize)> = out
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let fp = o.key_fingerprint.as_deref();
+            let fp = fp.map(|f| u64::from_str_radix(f, 16).unwrap_or(u64::MAX));
+            ((Reverse(o.rate_limited), Reverse(o.requests), fp), i)
+        })
+        .collect();
+    order.sort_unstable_by(|(a, i), (b, j)| a.cmp(b).then_with(|| out[*i].key.cmp(&out[*j].key)));
+    let mut rows: Vec<Option<Offender>> = out.into_iter().map(Some).collect();
+    let out = order.iter().filter_map(|&(_, i)| rows[i].take()).collect();
     Ok(out)
 }
 
@@ -699,6 +759,71 @@ mod tests {
         other.events.push(Some(s), RetryAfter::Millis(1));
         assert_eq!(analysed(&other, 1, &mut scratch).early_retries, 0);
         assert_eq!(analysed(&t, 10, &mut scratch), o);
+    }
+
+    #[test]
+    fn any_number_of_threads_ranks_the_same_rows() {
+        use std::borrow::Cow;
+
+        use crate::agg::Spill;
+        use crate::catalog::RATE_LIMIT_CODE;
+        use crate::extract::{Envelope, ErrorItem, Record};
+
+        // Several batches of keys, with ties in the ranking (keys with the same counts),
+        // held in memory or spilled to disk.
+        let keys = 2 * BATCH + 77;
+        let build = |spill: Option<Spill>| {
+            let mut agg = Aggregate::default();
+            if let Some(s) = spill {
+                agg = agg.with_spill(Arc::new(s));
+            }
+            for k in 0..keys {
+                let key = format!("wk_live_{k:06}");
+                for n in 0..k % 5 + 1 {
+                    agg.add_request(&Record {
+                        time: Some(((k * 7 + n * 61) as i64) * 1_000_000),
+                        key: Some(Cow::Borrowed(&key)),
+                        status: Some(429),
+                        envelope: Some(Envelope {
+                            is_success: Some(false),
+                            errors: vec![ErrorItem {
+                                code: Some(Cow::Borrowed(RATE_LIMIT_CODE)),
+                                retry_after: Some(Cow::Borrowed("90 seconds")),
+                                ..Default::default()
+                            }],
+                        }),
+                        ..Default::default()
+                    });
+                }
+            }
+            agg
+        };
+        let on = |threads: usize, agg: &Aggregate| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| offenders(agg, &Rules::default(), 1).unwrap())
+        };
+        let held = build(None);
+        let want = on(1, &held);
+        assert_eq!(want.len(), keys);
+        assert!(
+            want.windows(2)
+                .all(|w| (w[0].rate_limited, w[0].requests) >= (w[1].rate_limited, w[1].requests))
+        );
+        assert_eq!(want[0].rate_limited, 5);
+        // A key's responses are 61 s apart and told to wait 90 s: all but its first are early.
+        let early: u64 = (0..keys).map(|k| (k % 5) as u64).sum();
+        assert_eq!(want.iter().map(|o| o.early_retries).sum::<u64>(), early);
+        for threads in [2, 3] {
+            assert_eq!(on(threads, &held), want, "{threads} threads");
+        }
+        let spilled = build(Some(Spill::new(1024)));
+        assert!(spilled.spill.as_ref().unwrap().run_count() > 1);
+        for threads in [1, 3] {
+            assert_eq!(on(threads, &spilled), want, "{threads} threads, spilled");
+        }
     }
 
     #[test]
