@@ -262,6 +262,7 @@ pub fn run(args: Args) -> Result<i32> {
         }
         super::write_stdout(list.as_bytes())?;
     }
+    super::left_to_exit(daily);
     Ok(if problems.is_empty() {
         EXIT_OK
     } else {

@@ -232,10 +232,11 @@ bursty = >= {} RATE_001 in one minute; ignores retry_after = >= {:.0}% of checka
             output::write_atomic(path, |f| formats::parquet_to(&table, f))?;
         }
     }
-    if conditions.iter().any(|c| rows.iter().any(|o| c.matches(o))) {
-        return Ok(EXIT_MATCHED);
-    }
-    Ok(if problems.is_empty() {
+    let matched = conditions.iter().any(|c| rows.iter().any(|o| c.matches(o)));
+    super::left_to_exit((run.agg, rows));
+    Ok(if matched {
+        EXIT_MATCHED
+    } else if problems.is_empty() {
         EXIT_OK
     } else {
         EXIT_TROUBLE

@@ -90,6 +90,7 @@ pub fn run(args: Args) -> Result<i32> {
             output::write_tables(out.expect("checked above"), &tables, args.format)?;
         }
     }
+    super::left_to_exit((run.agg, report));
     Ok(if problems.is_empty() {
         EXIT_OK
     } else {
