@@ -492,21 +492,25 @@ pub fn offenders_in(
     // two threads as on one); with rayon's par_iter, the second thread rarely woke in time
     // to take a share.
     let threads = rayon::current_num_threads().max(1);
-    let out = std::thread::scope(|scope| -> io::Result<Vec<Offender>> {
+    let mut out = std::thread::scope(|scope| -> io::Result<Vec<Offender>> {
         let work = &work;
         let mut helpers = Vec::new();
         let mut senders = Vec::new();
+        // A helper's rows come back batch by batch, into the one vector of all rows (kept
+        // until the end on each helper, they were a second copy of half the rows).
+        let (done_tx, done) = crossbeam_channel::unbounded::<Vec<Offender>>();
         for _ in 1..threads {
             let (tx, rx) = crossbeam_channel::unbounded::<Arc<Job<'_, '_>>>();
+            let done_tx = done_tx.clone();
             let helper = std::thread::Builder::new()
                 .name("errlens-offenders".into())
                 .spawn_scoped(scope, move || {
                     let mut mine = (days.day_of(), Scratch::default());
-                    let mut rows = Vec::new();
                     for job in rx {
+                        let mut rows = Vec::new();
                         work(&job, &mut mine, &mut rows);
+                        let _ = done_tx.send(rows);
                     }
-                    rows
                 });
             // A thread the system will not start: the others take its share.
             if let Ok(h) = helper {
@@ -525,8 +529,9 @@ pub fn offenders_in(
             }
             job
         };
+        drop(done_tx);
         let mut mine = (days.day_of(), Scratch::default());
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(keys.len());
         let mut job = match batches.first() {
             Some(&b) => Some(share(b, read(b, &mut spilled)?)),
             None => None,
@@ -542,15 +547,16 @@ pub fn offenders_in(
             if let Some(job) = &job {
                 work(job, &mut mine, &mut rows);
             }
+            rows.extend(done.try_iter().flatten());
             job = next;
         }
         drop(senders);
         for h in helpers {
-            match h.join() {
-                Ok(r) => rows.extend(r),
-                Err(panic) => std::panic::resume_unwind(panic),
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
             }
         }
+        rows.extend(done.try_iter().flatten());
         Ok(rows)
     })?;
     // The threads took keys in no fixed order. Ranked by sort keys made once (sorting the
@@ -567,9 +573,29 @@ pub fn offenders_in(
         })
         .collect();
     order.sort_unstable_by(|(a, i), (b, j)| a.cmp(b).then_with(|| out[*i].key.cmp(&out[*j].key)));
-    let mut rows: Vec<Option<Offender>> = out.into_iter().map(Some).collect();
-    let out = order.iter().filter_map(|&(_, i)| rows[i].take()).collect();
+    let from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    permute(&mut out, from);
     Ok(out)
+}
+
+/// Reorders `rows` in place so that row `k` is the one that was at `from[k]` (a permutation),
+/// one cycle at a time: a sorted copy would hold every row twice.
+fn permute<T>(rows: &mut [T], mut from: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..rows.len() {
+        // Along the cycle through `start`: each swap puts the row that belongs at `at` there
+        // and carries `start`'s row on, to the place the cycle closes at.
+        let mut at = start;
+        while from[at] != DONE {
+            let next = from[at];
+            from[at] = DONE;
+            if next == start {
+                break;
+            }
+            rows.swap(at, next);
+            at = next;
+        }
+    }
 }
 
 fn instant(us: i64) -> String {
@@ -759,6 +785,19 @@ mod tests {
         other.events.push(Some(s), RetryAfter::Millis(1));
         assert_eq!(analysed(&other, 1, &mut scratch).early_retries, 0);
         assert_eq!(analysed(&t, 10, &mut scratch), o);
+    }
+
+    #[test]
+    fn permute_puts_each_row_where_from_says() {
+        // Cycles of every length, fixed points, the reversal.
+        let perms: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1, 3, 6, 4, 5], &[4, 3, 2, 1, 0]];
+        for from in perms {
+            let rows: Vec<String> = (0..from.len()).map(|i| format!("row{i}")).collect();
+            let want: Vec<String> = from.iter().map(|&i| rows[i].clone()).collect();
+            let mut got = rows.clone();
+            permute(&mut got, from.to_vec());
+            assert_eq!(got, want, "{from:?}");
+        }
     }
 
     #[test]
