@@ -340,6 +340,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A number, by JSON's grammar.
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> R<()> {
         if self.peek() == Some(b'-') {
             self.i += 1;
