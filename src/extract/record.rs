@@ -110,6 +110,20 @@ const ROOT_ERRORS: usize = ROOT_IS_SUCCESS + 1;
 // envelope held as an object is read in the same walk as the record.
 const CAND_IS_SUCCESS: usize = ROOT_ERRORS + 1;
 const CAND_ERRORS: usize = CAND_IS_SUCCESS + 1;
+// The fields of an `errors` object, read in the record's walk too (a second walk of the
+// object cost 2,000 instructions an error line): five groups for the root's `errors`, then
+// five for the envelope fields' (one path per envelope field that has room, see
+// `Extractor::new`).
+const ROOT_ERR: usize = CAND_ERRORS + 1;
+const CAND_ERR: usize = ROOT_ERR + ERR_FIELDS.len();
+/// The error-item plan's paths, in the order of its groups (`ERR_CODE`...).
+const ERR_FIELDS: [&str; 5] = [
+    "code",
+    "group",
+    "description",
+    "params.limit_type",
+    "params.retry_after",
+];
 // Groups of the envelope plan.
 const ENV_IS_SUCCESS: usize = 0;
 const ENV_ERRORS: usize = 1;
@@ -126,6 +140,9 @@ pub struct Extractor {
     record: Plan,
     envelope: Plan,
     error: Plan,
+    /// `errors` objects whose fields the record's walk reads: none (0), the root's (1), and
+    /// those of the first `errors_read - 1` envelope fields.
+    errors_read: usize,
     max_line: u64,
 }
 
@@ -151,17 +168,46 @@ impl Extractor {
         groups.push(inside("isSuccess"));
         groups.push(inside("errors"));
         let envelope = Plan::new(&[one("isSuccess"), one("errors")])?;
-        let error = Plan::new(&[
-            one("code"),
-            one("group"),
-            one("description"),
-            one("params.limit_type"),
-            one("params.retry_after"),
-        ])?;
+        let error = Plan::new(&ERR_FIELDS.map(one))?;
+        // The error fields inside the root's `errors` and the envelope fields' as far as the
+        // captures allow (the defaults leave room for the first four envelope fields); an
+        // `errors` object without them is walked on its own, as an array always is.
+        let envelopes = fields.paths(Slot::Envelope);
+        let mut record = None;
+        for read in (1..=envelopes.len() + 1).rev() {
+            let mut all = groups.clone();
+            all.extend(ERR_FIELDS.map(|f| one(&format!("errors.{f}"))));
+            all.extend(ERR_FIELDS.map(|f| {
+                envelopes[..read - 1]
+                    .iter()
+                    .map(|p| {
+                        let leaf = f.split('.').map(str::to_owned);
+                        p.iter()
+                            .cloned()
+                            .chain(["errors".to_owned()])
+                            .chain(leaf)
+                            .collect()
+                    })
+                    .collect()
+            }));
+            match Plan::new(&all) {
+                Ok(plan) => {
+                    record = Some((plan, read));
+                    break;
+                }
+                Err(FieldError::TooMany(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let (record, errors_read) = match record {
+            Some(r) => r,
+            None => (Plan::new(&groups)?, 0),
+        };
         Ok(Extractor {
-            record: Plan::new(&groups)?,
+            record,
             envelope,
             error,
+            errors_read,
             max_line,
         })
     }
@@ -270,7 +316,7 @@ impl Extractor {
             Some(is_success) => Some(Envelope {
                 is_success: json::as_bool(is_success),
                 errors: match caps[self.record.group(ROOT_ERRORS)[0]] {
-                    Some(e) => self.error_items::<W>(e)?,
+                    Some(e) => self.errors_of::<W>(e, &caps, self.read_fields(None), escapes)?,
                     None => Vec::new(),
                 },
             }),
@@ -287,7 +333,10 @@ impl Extractor {
                         found = Some(Envelope {
                             is_success: json::as_bool(ok),
                             errors: match caps[self.record.group(CAND_ERRORS)[k]] {
-                                Some(e) => self.error_items::<W>(e)?,
+                                Some(e) => {
+                                    let fields = self.read_fields(Some(k));
+                                    self.errors_of::<W>(e, &caps, fields, escapes)?
+                                }
                                 None => Vec::new(),
                             },
                         });
@@ -362,6 +411,45 @@ impl Extractor {
                 None => Vec::new(),
             },
         }))
+    }
+
+    /// The captures of the fields of the root's `errors` object (`None`) or envelope field
+    /// `k`'s, when the record's walk reads them.
+    fn read_fields(&self, envelope: Option<usize>) -> Option<[usize; ERR_FIELDS.len()]> {
+        let (first, k) = match envelope {
+            None => (ROOT_ERR, 0),
+            Some(k) => (CAND_ERR, k),
+        };
+        let read = match envelope {
+            None => self.errors_read >= 1,
+            Some(k) => k + 1 < self.errors_read,
+        };
+        read.then(|| std::array::from_fn(|f| self.record.group(first + f)[k]))
+    }
+
+    /// The items of the `errors` value `raw`: for an object whose fields the record's walk
+    /// read (their captures in `fields`), the item is made from those; otherwise as
+    /// [`Extractor::error_items`] does.
+    fn errors_of<'a, W: Walker>(
+        &self,
+        raw: &'a str,
+        caps: &[Option<&'a str>],
+        fields: Option<[usize; ERR_FIELDS.len()]>,
+        escapes: json::Escapes,
+    ) -> Result<Vec<ErrorItem<'a>>, WalkError> {
+        match fields {
+            Some(at) if raw.starts_with('{') => {
+                let text = |f: usize| caps[at[f]].and_then(|r| json::as_text_of(r, escapes));
+                Ok(vec![ErrorItem {
+                    code: text(ERR_CODE),
+                    group: text(ERR_GROUP),
+                    description: text(ERR_DESCRIPTION),
+                    limit_type: text(ERR_LIMIT_TYPE),
+                    retry_after: text(ERR_RETRY_AFTER),
+                }])
+            }
+            _ => self.error_items::<W>(raw),
+        }
     }
 
     /// The items of an `errors` value: one for an object, one per element of an array.
@@ -543,6 +631,55 @@ fn query_or_fragment(b: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::FieldMap;
+
+    #[test]
+    fn errors_read_in_the_record_walk_are_the_items_of_their_own_walk() {
+        let ex = Extractor::new(&FieldMap::default(), 1 << 16).unwrap();
+        // The defaults read the root's errors and the first four envelope fields' in the
+        // record's walk, which then holds every capture it can; `resp` is walked on its own.
+        assert!(ex.read_fields(None).is_some());
+        assert!(ex.read_fields(Some(3)).is_some());
+        assert!(ex.read_fields(Some(4)).is_none());
+        assert_eq!(ex.record.captures(), MAX_CAPTURES);
+        let errors = [
+            r#"{"code":"RATE_001","group":"TOO_MANY_REQUESTS","description":"Rate limit exceeded","params":{"limit_type":"sec","retry_after":"1 seconds"}}"#,
+            r#"{"code":"AUTH_\u0030\u00301","description":"a \"quoted\" word\n","group":7}"#,
+            r#"{"code":"A","code":"B","params":{"limit_type":"min"},"params":{"retry_after":2}}"#,
+            r#"{"params":{"retry_after":{"x":1}},"code":null,"group":["G"],"extra":{"code":"no"}}"#,
+            r#"{}"#,
+            r#"[{"code":"X1"},{"code":"X2","params":{"retry_after":"3s"}},"oops",{}]"#,
+            r#""not an object""#,
+        ];
+        for e in errors {
+            let want = ex.error_items::<Serde>(e).unwrap();
+            let lines = [
+                format!(r#"{{"status":429,"isSuccess":false,"errors":{e}}}"#),
+                format!(r#"{{"status":429,"response":{{"isSuccess":false,"errors":{e}}}}}"#),
+                format!(r#"{{"body":{{"errors":{e},"isSuccess":false}},"status":429}}"#),
+                format!(r#"{{"status":429,"resp":{{"isSuccess":false,"errors":{e}}}}}"#),
+                format!(r#"{{"errors":{e},"isSuccess":false,"errors":{e}}}"#),
+            ];
+            for line in &lines {
+                for fast in [true, false] {
+                    let Line::Request(rec) = ex.classify_with(line.as_bytes(), fast) else {
+                        panic!("{line}");
+                    };
+                    let got = rec.envelope.map(|env| env.errors);
+                    assert_eq!(got.as_ref(), Some(&want), "{line} (fast: {fast})");
+                }
+            }
+        }
+        // A later `errors` replaces an earlier one, fields and all.
+        let line = r#"{"isSuccess":false,"errors":{"code":"A","group":"G"},"errors":{"code":"B"}}"#;
+        let Line::Request(rec) = ex.classify(line.as_bytes()) else {
+            panic!("{line}");
+        };
+        let items = rec.envelope.unwrap().errors;
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].code.as_deref(), Some("B"));
+        assert_eq!(items[0].group, None);
+    }
 
     #[test]
     fn query_or_fragment_finds_the_first_like_a_byte_loop() {
