@@ -4,6 +4,7 @@
 pub mod daily;
 pub mod driver;
 pub mod events;
+pub mod few;
 pub mod keyed;
 pub mod spill;
 pub mod tables;
@@ -17,6 +18,7 @@ use crate::catalog::RATE_LIMIT_CODE;
 use crate::extract::Record;
 use crate::extract::retry::parse_retry_after;
 pub use events::Events;
+pub use few::NameCounts;
 pub use keyed::{Keyed, OTHER};
 pub use spill::Spill;
 pub use tables::{ByStatus, Runs};
@@ -172,7 +174,7 @@ pub struct Throttles {
     /// (time in µs, retry_after) of each, packed (about 5 bytes each).
     pub events: Events,
     /// RATE_001 responses by `params.limit_type`.
-    pub limit_types: Keyed<u64>,
+    pub limit_types: NameCounts,
 }
 
 impl Merge for Throttles {
@@ -418,7 +420,7 @@ impl Aggregate {
             {
                 let retry = parse_retry_after(item.retry_after.as_deref());
                 t.events.push(rec.time, retry);
-                *t.limit_types.entry(item.limit_type.as_deref()) += 1;
+                t.limit_types.add(item.limit_type.as_deref(), 1);
             }
             self.event_bytes += t.events.heap_bytes().saturating_sub(held);
             self.spill_if_over_budget();

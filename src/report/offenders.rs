@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::{Table, col, table};
 use crate::agg::spill::SpillReader;
-use crate::agg::{Aggregate, Events, Keyed, OTHER, Throttles};
+use crate::agg::{Aggregate, Events, NameCounts, OTHER, Throttles};
 use crate::extract::retry::RetryAfter;
 use crate::extract::time::{MICROS_PER_DAY, day_of, format_day};
 use crate::secret;
@@ -234,7 +234,7 @@ fn analyse(
     key: Option<&str>,
     requests: u64,
     events: &Events,
-    limit_types: &Keyed<u64>,
+    limit_types: &NameCounts,
     days: &mut DayOf,
     scratch: &mut Scratch,
     days_in_range: u64,
@@ -300,7 +300,7 @@ fn analyse(
         }
     }
     let median = median_millis(waits).map(|ms| ms / 1000.0);
-    let mut types: Vec<(Option<&str>, u64)> = limit_types.iter().map(|(k, v)| (k, *v)).collect();
+    let mut types = limit_types.pairs();
     types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut limit_types = String::new();
     for (i, (k, n)) in types.iter().enumerate() {
