@@ -499,8 +499,14 @@ pub fn offenders_in(
         // A helper's rows come back batch by batch, into the one vector of all rows (kept
         // until the end on each helper, they were a second copy of half the rows).
         let (done_tx, done) = crossbeam_channel::unbounded::<Vec<Offender>>();
-        for _ in 1..threads {
-            let (tx, rx) = crossbeam_channel::unbounded::<Arc<Job<'_, '_>>>();
+        // No more helpers than blocks of keys after this thread's first (a day's report in
+        // `daily` may have only a few keys).
+        let helpers_wanted = (threads - 1).min(keys.len().div_ceil(BLOCK).saturating_sub(1));
+        for _ in 0..helpers_wanted {
+            // One batch queued per helper at most: a helper that gets no CPU for a while
+            // makes this thread wait instead of reading every batch back from the spill
+            // into its queue.
+            let (tx, rx) = crossbeam_channel::bounded::<Arc<Job<'_, '_>>>(1);
             let done_tx = done_tx.clone();
             let helper = std::thread::Builder::new()
                 .name("errlens-offenders".into())
