@@ -70,7 +70,10 @@ pub struct Run<S = Aggregate> {
 /// One worker's partial result.
 struct Partial<S> {
     agg: S,
-    /// Lines per chunk, to turn chunk-local line numbers into file line numbers.
+    /// Lines per source.
+    source_lines: Vec<u64>,
+    /// Lines per chunk, to turn chunk-local line numbers into file line numbers; kept only
+    /// when rejects are (an entry per chunk grows with the input).
     chunk_lines: Vec<(u32, u32, u64)>,
     /// (source, chunk, line within chunk, reason, head).
     rejects: Vec<(u32, u32, u64, Malformed, Vec<u8>)>,
@@ -79,6 +82,12 @@ struct Partial<S> {
 impl<S: Sink> Merge for Partial<S> {
     fn merge(&mut self, o: Partial<S>) {
         self.agg.merge(o.agg);
+        if self.source_lines.len() < o.source_lines.len() {
+            self.source_lines.resize(o.source_lines.len(), 0);
+        }
+        for (a, b) in self.source_lines.iter_mut().zip(o.source_lines) {
+            *a += b;
+        }
         self.chunk_lines.extend(o.chunk_lines);
         self.rejects.extend(o.rejects);
     }
@@ -88,6 +97,7 @@ impl<S: Sink> Partial<S> {
     fn new(agg: S) -> Self {
         Partial {
             agg,
+            source_lines: Vec::new(),
             chunk_lines: Vec::new(),
             rejects: Vec::new(),
         }
@@ -207,7 +217,14 @@ impl<S: Sink> Partial<S> {
                 n = 1;
             }
         }
-        self.chunk_lines.push((chunk.source, chunk.seq, n));
+        let src = chunk.source as usize;
+        if self.source_lines.len() <= src {
+            self.source_lines.resize(src + 1, 0);
+        }
+        self.source_lines[src] += n;
+        if keep_rejects {
+            self.chunk_lines.push((chunk.source, chunk.seq, n));
+        }
     }
 }
 
@@ -386,7 +403,9 @@ pub fn run_with<S: Sink>(
         }
         first_line.insert((src, seq), running.1);
         running.1 += n;
-        summaries[src as usize].lines = running.1;
+    }
+    for (summary, &lines) in summaries.iter_mut().zip(&partial.source_lines) {
+        summary.lines = lines;
     }
     let mut raw_rejects = partial.rejects;
     raw_rejects.sort_by_key(|r| (r.0, r.1, r.2));
