@@ -31,7 +31,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            chunk_size: 1 << 20,
+            chunk_size: 256 << 10,
             collect_rejects: false,
             progress: None,
         }

@@ -110,8 +110,10 @@ pub struct InputArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Bytes per chunk handed to a worker (for tuning and tests).
-    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size, hide = true)]
+    /// Bytes per chunk handed to a worker (for tuning and tests). 256K: a chunk is still in
+    /// the reading core's cache when another core parses it (-j 2 used 2-4% less CPU than
+    /// with 1M chunks).
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = parse_size, hide = true)]
     pub chunk_bytes: u64,
 
     /// No progress bar (and for `daily`, no list of the files written).
