@@ -82,11 +82,8 @@ struct Partial<S> {
 impl<S: Sink> Merge for Partial<S> {
     fn merge(&mut self, o: Partial<S>) {
         self.agg.merge(o.agg);
-        if self.source_lines.len() < o.source_lines.len() {
-            self.source_lines.resize(o.source_lines.len(), 0);
-        }
-        for (a, b) in self.source_lines.iter_mut().zip(o.source_lines) {
-            *a += b;
+        for (src, n) in o.source_lines.into_iter().enumerate() {
+            self.add_lines(src, n);
         }
         self.chunk_lines.extend(o.chunk_lines);
         self.rejects.extend(o.rejects);
@@ -101,6 +98,14 @@ impl<S: Sink> Partial<S> {
             chunk_lines: Vec::new(),
             rejects: Vec::new(),
         }
+    }
+
+    /// Counts `n` more lines of source `src`.
+    fn add_lines(&mut self, src: usize, n: u64) {
+        if self.source_lines.len() <= src {
+            self.source_lines.resize(src + 1, 0);
+        }
+        self.source_lines[src] += n;
     }
 
     /// Counts one classified line.
@@ -217,11 +222,7 @@ impl<S: Sink> Partial<S> {
                 n = 1;
             }
         }
-        let src = chunk.source as usize;
-        if self.source_lines.len() <= src {
-            self.source_lines.resize(src + 1, 0);
-        }
-        self.source_lines[src] += n;
+        self.add_lines(chunk.source as usize, n);
         if keep_rejects {
             self.chunk_lines.push((chunk.source, chunk.seq, n));
         }

@@ -461,30 +461,37 @@ impl Aggregate {
     }
 }
 
+/// Records for the tests of the aggregates and of what is made from them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_records {
     use std::borrow::Cow;
 
-    use super::*;
-    use crate::extract::{Envelope, ErrorItem};
+    use crate::catalog::RATE_LIMIT_CODE;
+    use crate::extract::{Envelope, ErrorItem, Record};
 
-    /// A RATE_001 response of `key` at second `t`.
-    fn throttled(key: &str, t: i64) -> Record<'_> {
+    /// A RATE_001 response of `key` at `micros`, told to wait `retry_after`.
+    pub(crate) fn throttled<'a>(key: &'a str, micros: i64, retry_after: &'a str) -> Record<'a> {
         Record {
-            time: Some(t * 1_000_000),
+            time: Some(micros),
             key: Some(Cow::Borrowed(key)),
             status: Some(429),
             envelope: Some(Envelope {
                 is_success: Some(false),
                 errors: vec![ErrorItem {
                     code: Some(Cow::Borrowed(RATE_LIMIT_CODE)),
-                    retry_after: Some(Cow::Borrowed("1 seconds")),
+                    retry_after: Some(Cow::Borrowed(retry_after)),
                     ..Default::default()
                 }],
             }),
             ..Default::default()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_records::throttled;
+    use super::*;
 
     fn events_of(agg: &Aggregate) -> Vec<(Option<String>, u64, u64)> {
         let mut v: Vec<_> = agg
@@ -504,7 +511,7 @@ mod tests {
         let part = |keys: &[&str], caps: Caps| {
             let mut a = Aggregate::with_caps(caps);
             for (i, k) in keys.iter().enumerate() {
-                a.add_request(&throttled(k, i as i64));
+                a.add_request(&throttled(k, i as i64 * 1_000_000, "1 seconds"));
             }
             a
         };

@@ -20,7 +20,19 @@ pub struct ErrorItem<'a> {
     pub retry_after: Option<Cow<'a, str>>,
 }
 
-impl ErrorItem<'_> {
+impl<'a> ErrorItem<'a> {
+    /// The item whose fields `text` gives, by the error plan's group (`ERR_CODE`...): one
+    /// place for the order, whether the fields came from their own walk or the record's.
+    fn of_fields(text: impl Fn(usize) -> Option<Cow<'a, str>>) -> ErrorItem<'a> {
+        ErrorItem {
+            code: text(ERR_CODE),
+            group: text(ERR_GROUP),
+            description: text(ERR_DESCRIPTION),
+            limit_type: text(ERR_LIMIT_TYPE),
+            retry_after: text(ERR_RETRY_AFTER),
+        }
+    }
+
     fn into_owned(self) -> ErrorItem<'static> {
         let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
         ErrorItem {
@@ -416,13 +428,9 @@ impl Extractor {
     /// The captures of the fields of the root's `errors` object (`None`) or envelope field
     /// `k`'s, when the record's walk reads them.
     fn read_fields(&self, envelope: Option<usize>) -> Option<[usize; ERR_FIELDS.len()]> {
-        let (first, k) = match envelope {
-            None => (ROOT_ERR, 0),
-            Some(k) => (CAND_ERR, k),
-        };
-        let read = match envelope {
-            None => self.errors_read >= 1,
-            Some(k) => k + 1 < self.errors_read,
+        let (first, k, read) = match envelope {
+            None => (ROOT_ERR, 0, self.errors_read >= 1),
+            Some(k) => (CAND_ERR, k, k + 1 < self.errors_read),
         };
         read.then(|| std::array::from_fn(|f| self.record.group(first + f)[k]))
     }
@@ -440,13 +448,7 @@ impl Extractor {
         match fields {
             Some(at) if raw.starts_with('{') => {
                 let text = |f: usize| caps[at[f]].and_then(|r| json::as_text_of(r, escapes));
-                Ok(vec![ErrorItem {
-                    code: text(ERR_CODE),
-                    group: text(ERR_GROUP),
-                    description: text(ERR_DESCRIPTION),
-                    limit_type: text(ERR_LIMIT_TYPE),
-                    retry_after: text(ERR_RETRY_AFTER),
-                }])
+                Ok(vec![ErrorItem::of_fields(text)])
             }
             _ => self.error_items::<W>(raw),
         }
@@ -486,13 +488,7 @@ impl Extractor {
             Err(WalkError::Bail) => return Err(WalkError::Bail),
         }
         let text = |g: usize| caps[self.error.group(g)[0]].and_then(json::as_text);
-        Ok(ErrorItem {
-            code: text(ERR_CODE),
-            group: text(ERR_GROUP),
-            description: text(ERR_DESCRIPTION),
-            limit_type: text(ERR_LIMIT_TYPE),
-            retry_after: text(ERR_RETRY_AFTER),
-        })
+        Ok(ErrorItem::of_fields(text))
     }
 }
 

@@ -808,11 +808,8 @@ mod tests {
 
     #[test]
     fn any_number_of_threads_ranks_the_same_rows() {
-        use std::borrow::Cow;
-
         use crate::agg::Spill;
-        use crate::catalog::RATE_LIMIT_CODE;
-        use crate::extract::{Envelope, ErrorItem, Record};
+        use crate::agg::test_records::throttled;
 
         // Several batches of keys, with ties in the ranking (keys with the same counts),
         // held in memory or spilled to disk.
@@ -825,20 +822,8 @@ mod tests {
             for k in 0..keys {
                 let key = format!("wk_live_{k:06}");
                 for n in 0..k % 5 + 1 {
-                    agg.add_request(&Record {
-                        time: Some(((k * 7 + n * 61) as i64) * 1_000_000),
-                        key: Some(Cow::Borrowed(&key)),
-                        status: Some(429),
-                        envelope: Some(Envelope {
-                            is_success: Some(false),
-                            errors: vec![ErrorItem {
-                                code: Some(Cow::Borrowed(RATE_LIMIT_CODE)),
-                                retry_after: Some(Cow::Borrowed("90 seconds")),
-                                ..Default::default()
-                            }],
-                        }),
-                        ..Default::default()
-                    });
+                    let micros = ((k * 7 + n * 61) as i64) * 1_000_000;
+                    agg.add_request(&throttled(&key, micros, "90 seconds"));
                 }
             }
             agg
