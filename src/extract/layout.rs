@@ -12,8 +12,9 @@
 use super::fast::Scanner;
 use super::fields::{Plan, per_plan};
 use super::json::{Captures, Escapes};
+use super::vector;
 
-/// Most tokens, literal bytes (counted in whole words) and captures of one layout; longer
+/// Most tokens, literal bytes (counted in whole blocks) and captures of one layout; longer
 /// lines are not remembered.
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
@@ -27,8 +28,8 @@ const TRIES_WITHOUT_CREDIT: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
-    /// `len` bytes, byte for byte: `words[word..]`, eight bytes a word.
-    Lit { word: u16, len: u16 },
+    /// `len` bytes, byte for byte: `bytes[at..]`.
+    Lit { at: u16, len: u16 },
     /// A string value, quotes included.
     Str,
     /// A number value.
@@ -45,8 +46,8 @@ struct Place {
 
 #[derive(Debug)]
 struct Layout {
-    /// Each literal's bytes as little-endian words, the last one zero-padded.
-    words: Vec<u64>,
+    /// Each literal's bytes, zero-padded to whole blocks of 16.
+    bytes: Vec<u8>,
     /// The tokens (of which [`Place`]s count) as matched: each literal fused with the value after it, so a line of 17
     /// tokens is 9 steps (one dispatch per step, and a literal compared without a branch
     /// per word).
@@ -58,12 +59,12 @@ struct Layout {
 /// A literal (possibly empty) and the value after it (or the line's end).
 #[derive(Clone, Copy, Debug)]
 struct Step {
-    /// The literal: `len` bytes in `words[word..word + nwords]`, the last word's bytes past
-    /// `len` masked off by `last_mask`.
-    word: u16,
-    nwords: u16,
+    /// The literal: `len` bytes in `bytes[at..at + 16 * blocks]`, the last block's bytes
+    /// past `len` masked off by `last_mask` (one bit a byte).
+    at: u16,
+    blocks: u16,
     len: u16,
-    last_mask: u64,
+    last_mask: u32,
     value: Value,
 }
 
@@ -74,14 +75,14 @@ enum Value {
     End,
 }
 
-/// The steps of `tokens` (whose literal words are in `words`).
+/// The steps of `tokens` (whose literal bytes are in `bytes`).
 fn steps_of(tokens: &[Token]) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut lit = None;
     for t in tokens {
         let value = match *t {
-            Token::Lit { word, len } => {
-                lit = Some((word, len));
+            Token::Lit { at, len } => {
+                lit = Some((at, len));
                 continue;
             }
             Token::Str => Value::Str,
@@ -95,17 +96,13 @@ fn steps_of(tokens: &[Token]) -> Vec<Step> {
 }
 
 fn step(lit: Option<(u16, u16)>, value: Value) -> Step {
-    let (word, len) = lit.unwrap_or((0, 0));
-    let left = len as usize % 8;
+    let (at, len) = lit.unwrap_or((0, 0));
+    let left = len as usize % 16;
     Step {
-        word,
-        nwords: (len as usize).div_ceil(8) as u16,
+        at,
+        blocks: (len as usize).div_ceil(16) as u16,
         len,
-        last_mask: if left == 0 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * left)) - 1
-        },
+        last_mask: if left == 0 { 0xffff } else { (1 << left) - 1 },
         value,
     }
 }
@@ -119,13 +116,13 @@ impl Layout {
         }
         let b = json.as_bytes();
         let mut s = Scanner::new(json);
-        let mut words = Vec::new();
+        let mut bytes = Vec::new();
         let mut tokens = Vec::new();
         // Where each token starts in `json`.
         let mut starts = Vec::new();
         let mut lit_from = 0;
         while s.i < b.len() {
-            if words.len() * 8 > MAX_TEXT || tokens.len() > MAX_TOKENS {
+            if bytes.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
                 return None;
             }
             let at = s.i;
@@ -152,7 +149,7 @@ impl Layout {
                 push_literal(
                     &b[lit_from..at],
                     lit_from,
-                    &mut words,
+                    &mut bytes,
                     &mut tokens,
                     &mut starts,
                 );
@@ -164,11 +161,11 @@ impl Layout {
         push_literal(
             &b[lit_from..],
             lit_from,
-            &mut words,
+            &mut bytes,
             &mut tokens,
             &mut starts,
         );
-        if words.len() * 8 > MAX_TEXT || tokens.len() > MAX_TOKENS {
+        if bytes.len() > MAX_TEXT || tokens.len() > MAX_TOKENS {
             return None;
         }
         let place = |pos: usize| -> Option<Place> {
@@ -198,7 +195,7 @@ impl Layout {
             }
         }
         Some(Layout {
-            words,
+            bytes,
             steps: steps_of(&tokens),
             caps: spans,
         })
@@ -264,43 +261,25 @@ impl Layout {
     /// Whether `b` holds step `st`'s literal at `at`.
     #[inline(always)]
     fn literal_at(&self, b: &[u8], at: usize, st: &Step) -> bool {
-        let (word, n, len) = (st.word as usize, st.nwords as usize, st.len as usize);
-        let Some(expected) = self.words.get(word..word + n) else {
+        let (from, n, len) = (st.at as usize, st.blocks as usize, st.len as usize);
+        let Some(expected) = self.bytes.get(from..from + 16 * n) else {
             return false;
         };
-        if let Some(window) = b.get(at..at + 8 * n) {
-            // Every word at once, one test at the end.
-            let mut diff = 0u64;
-            for (k, (c, w)) in window.chunks_exact(8).zip(expected).enumerate() {
-                let got = u64::from_le_bytes(c.try_into().unwrap_or_default());
-                let mask = if k + 1 == n { st.last_mask } else { u64::MAX };
-                diff |= (got & mask) ^ w;
+        if let Some(window) = b.get(at..at + 16 * n) {
+            // Every block at once, one test at the end.
+            let mut diff = 0;
+            for (k, (got, want)) in window
+                .chunks_exact(16)
+                .zip(expected.chunks_exact(16))
+                .enumerate()
+            {
+                let mask = if k + 1 == n { st.last_mask } else { 0xffff };
+                diff |= !vector::equal(got, want) & mask;
             }
             return diff == 0;
         }
-        let end = at + len;
-        if len <= 8 && (8..=b.len()).contains(&end) {
-            // A short literal at the line's end (`}}}`): the word that ends with it, shifted
-            // down to its bytes.
-            let Ok(last) = <[u8; 8]>::try_from(&b[end - 8..end]) else {
-                return false;
-            };
-            return u64::from_le_bytes(last) >> (64 - 8 * len) == expected[0];
-        }
-        self.same_bytes(b, at, word, len)
-    }
-}
-
-impl Layout {
-    /// [`Layout::literal_at`] byte by byte, for the literals near a line's end, where whole
-    /// words cannot be read.
-    fn same_bytes(&self, b: &[u8], at: usize, word: usize, len: usize) -> bool {
-        b.get(at..at + len).is_some_and(|window| {
-            window
-                .iter()
-                .enumerate()
-                .all(|(k, &c)| c == (self.words[word + k / 8] >> (8 * (k % 8))) as u8)
-        })
+        // Near the line's end, where whole blocks cannot be read.
+        b.get(at..at + len) == expected.get(..len)
     }
 }
 
@@ -308,7 +287,7 @@ impl Layout {
 fn push_literal(
     lit: &[u8],
     from: usize,
-    words: &mut Vec<u64>,
+    bytes: &mut Vec<u8>,
     tokens: &mut Vec<Token>,
     starts: &mut Vec<usize>,
 ) {
@@ -316,15 +295,12 @@ fn push_literal(
         return;
     }
     tokens.push(Token::Lit {
-        word: words.len() as u16,
+        at: bytes.len() as u16,
         len: lit.len() as u16,
     });
     starts.push(from);
-    for c in lit.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        words.push(u64::from_le_bytes(w));
-    }
+    bytes.extend_from_slice(lit);
+    bytes.resize(bytes.len().next_multiple_of(16), 0);
 }
 
 /// The layouts of one plan, and how freely new ones are made.

@@ -8,6 +8,7 @@ pub mod record;
 pub mod retry;
 mod swar;
 pub mod time;
+mod vector;
 
 pub use fields::{FieldMap, Slot};
 pub use record::{Envelope, ErrorItem, Extractor, Line, Malformed, Record};
