@@ -17,6 +17,11 @@ use super::Merge;
 pub struct Keyed<V> {
     /// A power of two long (or empty); `None` is a free slot. Nothing is ever removed.
     slots: Vec<Option<Entry<V>>>,
+    /// Each slot's [`tag`], 0 for a free one: a probe walks this dense array (16 slots to a
+    /// cache line) and reads an entry only when its tag matches. Probing the entries
+    /// themselves (72 bytes each for API keys) missed the cache on every step past the first,
+    /// 7% of a run in the key table alone.
+    tags: Vec<u32>,
     len: usize,
     hasher: DefaultHashBuilder,
     none: Option<V>,
@@ -33,11 +38,18 @@ impl<V> Default for Keyed<V> {
     fn default() -> Self {
         Keyed {
             slots: Vec::new(),
+            tags: Vec::new(),
             len: 0,
             hasher: DefaultHashBuilder::default(),
             none: None,
         }
     }
+}
+
+/// A slot's tag for `hash`: its high half (the low bits pick the slot), never 0.
+#[inline(always)]
+fn tag(hash: u64) -> u32 {
+    (hash >> 32) as u32 | 1
 }
 
 /// Asks the processor to bring the cache lines at `p` (and the next) in, without waiting.
@@ -137,16 +149,24 @@ impl<V> Keyed<V> {
     }
 
     /// The slot holding `k` (hashed to `hash`), or the free slot where it would go.
-    #[inline]
+    #[inline(always)]
     fn slot_of(&self, k: &str, hash: u64) -> usize {
-        let mask = self.slots.len() - 1;
+        let mask = self.tags.len() - 1;
+        let want = tag(hash);
         let mut i = hash as usize & mask;
         loop {
-            match &self.slots[i] {
-                None => return i,
-                Some(e) if e.hash == hash && same(e.name.as_bytes(), k.as_bytes()) => return i,
-                Some(_) => i = (i + 1) & mask,
+            let t = self.tags[i];
+            if t == 0 {
+                return i;
             }
+            if t == want
+                && let Some(e) = &self.slots[i]
+                && e.hash == hash
+                && same(e.name.as_bytes(), k.as_bytes())
+            {
+                return i;
+            }
+            i = (i + 1) & mask;
         }
     }
 
@@ -158,6 +178,7 @@ impl<V> Keyed<V> {
             && !self.slots.is_empty()
         {
             let i = self.hash(k) as usize & (self.slots.len() - 1);
+            prefetch(self.tags.as_ptr().wrapping_add(i));
             prefetch(self.slots.as_ptr().wrapping_add(i));
         }
     }
@@ -168,9 +189,11 @@ impl<V> Keyed<V> {
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(4);
         let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+        self.tags = vec![0; size];
         for e in old.into_iter().flatten() {
             // Names are distinct, so this finds the free slot the name belongs in.
             let i = self.slot_of(e.name.as_str(), e.hash);
+            self.tags[i] = tag(e.hash);
             self.slots[i] = Some(e);
         }
     }
@@ -188,12 +211,13 @@ impl<V: Default> Keyed<V> {
                     self.grow();
                 }
                 let mut i = self.slot_of(k, hash);
-                if self.slots[i].is_none() {
+                if self.tags[i] == 0 {
                     if (self.len + 1) * 4 > self.slots.len() * 3 {
                         self.grow();
                         i = self.slot_of(k, hash);
                     }
                     self.len += 1;
+                    self.tags[i] = tag(hash);
                     self.slots[i] = Some(Entry {
                         hash,
                         name: Name::new(k),
@@ -371,6 +395,37 @@ mod tests {
         assert_eq!(a.get(Some(OTHER)), Some(&21));
         assert_eq!(a.len(), 3);
         assert_eq!(a.iter().map(|(_, v)| v).sum::<u64>(), 34);
+    }
+
+    #[test]
+    fn many_keys_count_as_a_std_map_does() {
+        // Enough keys to grow the table many times; short (inline) and long (heap) names,
+        // keys differing in one byte, each counted a different number of times.
+        let mut want = std::collections::HashMap::new();
+        let mut got = Keyed::<u64>::default();
+        for i in 0u64..30_000 {
+            let k = match i % 3 {
+                0 => format!("wk_live_{:024x}", i % 7_000),
+                1 => format!("k{}", i % 900),
+                _ => format!("{}{}", "long-".repeat(10), i % 5_000),
+            };
+            *want.entry(k.clone()).or_insert(0u64) += i;
+            got.prefetch(Some(&k));
+            *got.entry(Some(&k)) += i;
+        }
+        assert_eq!(got.len(), want.len());
+        for (k, v) in &want {
+            assert_eq!(got.get(Some(k)), Some(v), "{k}");
+        }
+        let mut seen: Vec<_> = got
+            .iter()
+            .map(|(k, v)| (k.unwrap().to_owned(), *v))
+            .collect();
+        let mut expected: Vec<_> = want.into_iter().collect();
+        seen.sort();
+        expected.sort();
+        assert_eq!(seen, expected);
+        assert_eq!(got.get(Some("wk_live_")), None);
     }
 
     #[test]
