@@ -27,9 +27,13 @@ pub struct Keyed<V> {
     none: Option<V>,
 }
 
+/// A name and its value, a cache line apart from the next: an API key's entry (a 40-byte
+/// name and 24 bytes of counts) is exactly one line, so the prefetch of a slot and the one
+/// after it (see [`Keyed::prefetch`]) covers a probe that goes one step further. The hash is
+/// not kept (the tags say enough to probe); growing hashes the names again.
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 struct Entry<V> {
-    hash: u64,
     name: Name,
     value: V,
 }
@@ -161,7 +165,6 @@ impl<V> Keyed<V> {
             }
             if t == want
                 && let Some(e) = &self.slots[i]
-                && e.hash == hash
                 && same(e.name.as_bytes(), k.as_bytes())
             {
                 return i;
@@ -192,8 +195,9 @@ impl<V> Keyed<V> {
         self.tags = vec![0; size];
         for e in old.into_iter().flatten() {
             // Names are distinct, so this finds the free slot the name belongs in.
-            let i = self.slot_of(e.name.as_str(), e.hash);
-            self.tags[i] = tag(e.hash);
+            let hash = self.hash(e.name.as_str());
+            let i = self.slot_of(e.name.as_str(), hash);
+            self.tags[i] = tag(hash);
             self.slots[i] = Some(e);
         }
     }
@@ -219,7 +223,6 @@ impl<V: Default> Keyed<V> {
                     self.len += 1;
                     self.tags[i] = tag(hash);
                     self.slots[i] = Some(Entry {
-                        hash,
                         name: Name::new(k),
                         value: V::default(),
                     });
