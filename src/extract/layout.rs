@@ -310,6 +310,20 @@ struct Set {
     /// Making a layout costs credit and a match earns it, so a log whose lines share no
     /// layout soon stops paying for making them (one try per [`BUILD_COST`] misses).
     credit: u32,
+    /// By line length (see [`bucket`]), the two layouts that last matched such a line, the
+    /// latest first, each plus one (0: none); they are tried first.
+    hints: [[u8; 2]; HINT_BUCKETS],
+}
+
+/// Lines of about the same length mostly share a layout or two (a log's success lines have
+/// one length or two, its error lines others), so the two layouts that last matched a line
+/// of the same length, to 8 bytes, are tried first. Before, an error line failed on every
+/// success layout ahead of its own: 0.3 failed tries a line on the nested log, 5% of its
+/// work.
+const HINT_BUCKETS: usize = 64;
+
+fn bucket(len: usize) -> usize {
+    (len / 8) % HINT_BUCKETS
 }
 
 const BUILD_COST: u32 = 64;
@@ -326,6 +340,9 @@ pub(crate) struct Layouts {
     /// Room for [`Layout::apply`], reused: an array on its stack was zeroed for every try
     /// (a memset call, 1.3% of a run at -j 1 and 2.8% on the worker thread at -j 2).
     starts: Box<Starts>,
+    /// Layout tries so far, for tests of the order.
+    #[cfg(test)]
+    tries: u64,
 }
 
 impl Default for Layouts {
@@ -333,6 +350,8 @@ impl Default for Layouts {
         Layouts {
             sets: Vec::new(),
             starts: Box::new([0; MAX_TOKENS + 2]),
+            #[cfg(test)]
+            tries: 0,
         }
     }
 }
@@ -342,6 +361,7 @@ fn set_of<'s>(sets: &'s mut Vec<(u64, Set)>, plan: &Plan) -> &'s mut Set {
     per_plan(sets, plan, || Set {
         layouts: Vec::new(),
         credit: MAX_CREDIT,
+        hints: [[0; 2]; HINT_BUCKETS],
     })
 }
 
@@ -360,12 +380,46 @@ impl Layouts {
         } else {
             set.layouts.len().min(TRIES_WITHOUT_CREDIT)
         };
-        for k in 0..tries {
+        let b = bucket(json.len());
+        // The hinted layout first (a hint may be stale: it only orders the tries).
+        let hinted = set.hints[b].map(|h| (h as usize).wrapping_sub(1));
+        for (n, &h) in hinted.iter().enumerate() {
+            let Some(layout) = set.layouts.get(h).filter(|_| tries > 0) else {
+                continue;
+            };
+            #[cfg(test)]
+            {
+                self.tries += 1;
+            }
+            if let Some(escapes) = layout.apply(json, caps, &mut self.starts) {
+                set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
+                if n == 1 {
+                    set.hints[b].swap(0, 1);
+                }
+                return Some(escapes);
+            }
+        }
+        for k in (0..tries).filter(|k| !hinted.contains(k)) {
+            #[cfg(test)]
+            {
+                self.tries += 1;
+            }
             if let Some(escapes) = set.layouts[k].apply(json, caps, &mut self.starts) {
                 set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
+                let mut at = k;
                 if k > 0 {
                     set.layouts.swap(k, k - 1);
+                    for h in set.hints.iter_mut().flatten() {
+                        if *h as usize == k + 1 {
+                            *h = k as u8;
+                        } else if *h as usize == k {
+                            *h = (k + 1) as u8;
+                        }
+                    }
+                    at = k - 1;
                 }
+                let h = &mut set.hints[b];
+                *h = [(at + 1) as u8, h[0]];
                 return Some(escapes);
             }
         }
@@ -515,5 +569,58 @@ mod tests {
         let mut caps = vec![None; plan.captures()];
         assert_eq!(l.apply(&plan, b, &mut caps), Some(Escapes::None));
         assert_eq!(caps, walk(&plan, b));
+    }
+
+    #[test]
+    fn hints_order_the_tries_and_never_change_a_result() {
+        let plan = plan();
+        let mut l = Layouts::default();
+        // Shapes of other keys and lengths, some sharing a length bucket, some lines longer
+        // than their shape's first (their bucket's hint points elsewhere at first).
+        let line = |shape: u64, n: u64| -> String {
+            let pad = "x".repeat((n % 13) as usize);
+            match shape {
+                0 => {
+                    format!(r#"{{"ts":"t{n}","api_key":"k{pad}","response":{{"isSuccess":true}}}}"#)
+                }
+                1 => format!(
+                    r#"{{"ts":"t{n}","api_key":"k{pad}","response":{{"isSuccess":false}}}}"#
+                ),
+                2 => format!(
+                    r#"{{"ts":"t{n}","n":{n},"response":{{"isSuccess":false,"e":"{pad}"}}}}"#
+                ),
+                3 => format!(r#"{{"api_key":"{pad}","ts":"t{n}"}}"#),
+                4 => format!(r#"{{"ts":"t{n}","api_key":"k{pad}","other":[1,2,"{pad}"]}}"#),
+                _ => format!(r#"{{"n":{n},"ts":"{pad}","api_key":null}}"#),
+            }
+        };
+        let mut x = 7u64;
+        let (mut matched, mut walked) = (0, 0);
+        for n in 0..3000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let json = line((x >> 33) % 6, n);
+            let want = walk(&plan, &json);
+            let mut got = vec![None; plan.captures()];
+            match l.apply(&plan, &json, &mut got) {
+                Some(_) => {
+                    assert_eq!(got, want, "{json}");
+                    matched += 1;
+                }
+                None => {
+                    l.learn(&plan, &json, &want);
+                    walked += 1;
+                }
+            }
+        }
+        // Every shape is learned once (a shape is one layout whatever the values' lengths).
+        assert_eq!(walked, 6);
+        assert_eq!(matched, 3000 - 6);
+        // Lines of 6 shapes in random order, tried in the order of the last matches alone,
+        // took 3.5 tries a line; with one hint per length, 2.5; with two, 2.0 (the shapes'
+        // lengths overlap: 0 and 1 differ by a byte).
+        let per_line = l.tries as f64 / 3000.0;
+        assert!(per_line < 2.2, "{per_line} tries a line");
     }
 }
