@@ -12,6 +12,15 @@ pub enum RetryAfter {
     Millis(i64),
 }
 
+/// The units understood, any case, with their milliseconds (compared in place: a
+/// lowercased copy was an allocation per RATE_001 error).
+const UNITS: [(&[&str], f64); 4] = [
+    (&["", "s", "sec", "secs", "second", "seconds"], 1000.0),
+    (&["ms", "msec", "millisecond", "milliseconds"], 1.0),
+    (&["m", "min", "mins", "minute", "minutes"], 60_000.0),
+    (&["h", "hr", "hrs", "hour", "hours"], 3_600_000.0),
+];
+
 /// Parses a `retry_after` value's text (a JSON string's content or a number's literal).
 pub fn parse_retry_after(text: Option<&str>) -> RetryAfter {
     let Some(t) = text else {
@@ -22,15 +31,20 @@ pub fn parse_retry_after(text: Option<&str>) -> RetryAfter {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let Ok(n) = num.parse::<f64>() else {
-        return RetryAfter::Unparsed;
+    // Whole numbers (all the gateway writes) without the float parser: exact below 2^53.
+    let n = match num.parse::<u64>() {
+        Ok(n) if n < 1 << 53 => n as f64,
+        _ => match num.parse::<f64>() {
+            Ok(n) => n,
+            Err(_) => return RetryAfter::Unparsed,
+        },
     };
-    let scale = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
-        "ms" | "msec" | "millisecond" | "milliseconds" => 1.0,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
-        _ => return RetryAfter::Unparsed,
+    let unit = unit.trim();
+    let Some(&(_, scale)) = UNITS
+        .iter()
+        .find(|(names, _)| names.iter().any(|u| u.eq_ignore_ascii_case(unit)))
+    else {
+        return RetryAfter::Unparsed;
     };
     let ms = n * scale;
     if !ms.is_finite() || ms > 1e15 {
@@ -62,5 +76,73 @@ mod tests {
             assert_eq!(parse_retry_after(Some(text)), want, "{text:?}");
         }
         assert_eq!(parse_retry_after(None), Missing);
+    }
+
+    /// The parser as first written: a float parse and a lowercased copy of the unit.
+    fn reference(t: &str) -> RetryAfter {
+        let t = t.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let Ok(n) = num.parse::<f64>() else {
+            return Unparsed;
+        };
+        let scale = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
+            "ms" | "msec" | "millisecond" | "milliseconds" => 1.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+            _ => return Unparsed,
+        };
+        let ms = n * scale;
+        if !ms.is_finite() || ms > 1e15 {
+            return Unparsed;
+        }
+        Millis(ms.round() as i64)
+    }
+
+    #[test]
+    fn whole_numbers_and_units_parse_as_the_float_parser_did() {
+        let numbers = [
+            "",
+            "0",
+            "7",
+            "007",
+            "1.",
+            ".5",
+            "1.2.3",
+            "60",
+            "9007199254740991",
+            "9007199254740993",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "+5",
+            "-1",
+        ];
+        let units = [
+            "",
+            "s",
+            "S",
+            " seconds",
+            "SeConDs",
+            "ms",
+            " MS ",
+            "m",
+            "Min",
+            "hours",
+            "HRS",
+            "fortnight",
+            "s s",
+            "ſ",
+            "ＭＳ",
+        ];
+        for n in numbers {
+            for u in units {
+                for text in [format!("{n}{u}"), format!(" {n} {u} ")] {
+                    assert_eq!(parse_retry_after(Some(&text)), reference(&text), "{text:?}");
+                }
+            }
+        }
     }
 }
