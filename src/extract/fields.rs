@@ -316,7 +316,22 @@ impl Plan {
 const PLANS_KEPT: usize = 8;
 
 /// `plan`'s entry in a thread's per-plan state, made with `new` the first time.
+#[inline(always)]
 pub(crate) fn per_plan<'c, T>(
+    cache: &'c mut Vec<(u64, T)>,
+    plan: &Plan,
+    new: impl FnOnce() -> T,
+) -> &'c mut T {
+    // Most runs use one plan: its entry is the first, found without a call.
+    if cache.first().is_some_and(|(id, _)| *id == plan.id) {
+        return &mut cache[0].1;
+    }
+    per_plan_search(cache, plan, new)
+}
+
+/// [`per_plan`] past the first entry.
+#[inline(never)]
+fn per_plan_search<'c, T>(
     cache: &'c mut Vec<(u64, T)>,
     plan: &Plan,
     new: impl FnOnce() -> T,

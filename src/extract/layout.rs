@@ -382,6 +382,7 @@ impl Default for Layouts {
 }
 
 /// The layouts of `plan` in `sets`, made empty on first use.
+#[inline(always)]
 fn set_of<'s>(sets: &'s mut Vec<(u64, Set)>, plan: &Plan) -> &'s mut Set {
     per_plan(sets, plan, || Set {
         layouts: Vec::new(),
