@@ -147,9 +147,29 @@ impl Encoding {
 fn stdin_reader() -> Box<dyn Read + Send> {
     use std::os::fd::AsFd;
     match io::stdin().as_fd().try_clone_to_owned() {
-        Ok(fd) => Box::new(File::from(fd)),
+        Ok(fd) => {
+            grow_pipe(&fd);
+            Box::new(File::from(fd))
+        }
         Err(_) => Box::new(io::stdin()),
     }
+}
+
+/// Asks for a 1 MiB pipe buffer when `fd` is a pipe (the default 64 KiB makes the writer
+/// and this reader take turns every 64 KiB). Only a hint: a refusal changes nothing.
+#[cfg(unix)]
+fn grow_pipe(fd: &std::os::fd::OwnedFd) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: fcntl on a descriptor this process owns, with an integer argument; it
+        // fails harmlessly on anything that is not a pipe.
+        unsafe {
+            libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = fd;
 }
 
 #[cfg(not(unix))]
@@ -252,5 +272,38 @@ impl<R: Read> Read for CrToLf<R> {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsRawFd, OwnedFd};
+
+    #[test]
+    fn a_pipe_read_from_gets_a_larger_buffer_and_a_file_is_left_alone() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let reader = OwnedFd::from(reader);
+        // SAFETY: F_GETPIPE_SZ on a pipe this test owns.
+        let size = |fd: &OwnedFd| unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETPIPE_SZ) };
+        let before = size(&reader);
+        grow_pipe(&reader);
+        let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .map_or(1 << 20, |s| s.trim().parse().unwrap_or(1 << 20));
+        if max >= 1 << 20 {
+            assert_eq!(size(&reader), 1 << 20);
+        } else {
+            // Unprivileged, past the system's limit: the request is refused, harmlessly.
+            assert!(size(&reader) >= before);
+        }
+        // Still a working pipe.
+        std::io::Write::write_all(&mut writer, b"line\n").unwrap();
+        drop(writer);
+        let mut got = String::new();
+        File::from(reader).read_to_string(&mut got).unwrap();
+        assert_eq!(got, "line\n");
+        // Not a pipe: nothing happens, nothing fails.
+        let file = tempfile::tempfile().unwrap();
+        grow_pipe(&OwnedFd::from(file));
     }
 }
