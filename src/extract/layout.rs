@@ -408,9 +408,13 @@ impl Layouts {
         };
         let b = bucket(json.len());
         // The hinted layout first (a hint may be stale: it only orders the tries).
-        let hinted = set.hints[b].map(|h| (h as usize).wrapping_sub(1));
+        // With little credit, the first layouts alone (two tries a line, hints or not).
+        let hinted = match tries == set.layouts.len() {
+            true => set.hints[b].map(|h| (h as usize).wrapping_sub(1)),
+            false => [usize::MAX; 2],
+        };
         for (n, &h) in hinted.iter().enumerate() {
-            let Some(layout) = set.layouts.get(h).filter(|_| tries > 0) else {
+            let Some(layout) = set.layouts.get(h) else {
                 continue;
             };
             #[cfg(test)]
@@ -626,6 +630,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hinted_tries_count_against_the_tries_of_little_credit() {
+        let plan = plan();
+        let mut l = Layouts::default();
+        // Six shapes of the same length, each learned, then two matched (leaving hints).
+        let shape = |k: usize| format!(r#"{{"ts":"t","k{k}":1,"api_key":"a"}}"#);
+        for k in 0..6 {
+            let json = shape(k);
+            l.learn(&plan, &json, &walk(&plan, &json));
+        }
+        for k in [4, 5] {
+            let mut caps = vec![None; plan.captures()];
+            assert!(l.apply(&plan, &shape(k), &mut caps).is_some());
+        }
+        // With credit spent, a line that matches none costs two tries, hints included.
+        l.sets[0].1.credit = 0;
+        let before = l.tries;
+        let mut caps = vec![None; plan.captures()];
+        assert!(l.apply(&plan, &shape(9), &mut caps).is_none());
+        assert_eq!(l.tries - before, TRIES_WITHOUT_CREDIT as u64);
     }
 
     #[test]
