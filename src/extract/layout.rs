@@ -19,9 +19,11 @@ use super::vector;
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
 const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
-/// Layouts remembered per plan and thread, tried in order; a match moves a layout one place
-/// forward, so the common ones settle first (a log of mixed shapes uses about 40: 8 ways made
-/// it 20% slower than 32, rebuilding them over and over). A new layout goes last.
+/// Layouts remembered per plan and thread, tried in order after the hinted ones (see
+/// [`HINT_BUCKETS`]); a match outside the hints moves a layout one place forward, so the
+/// common ones settle first (a log of mixed shapes uses about 40: 8 ways made it 20% slower
+/// than 32, rebuilding them over and over). A new layout goes last, or when all are taken,
+/// in the place of the one matched longest ago.
 const WAYS: usize = 32;
 /// Layouts tried while lines mostly match none (little credit): a miss then costs two tries.
 const TRIES_WITHOUT_CREDIT: usize = 2;
@@ -60,6 +62,9 @@ struct Layout {
     /// a run).
     end: [u8; 16],
     end_mask: u32,
+    /// The set's clock at this layout's last match: when the set is full, the layout
+    /// matched longest ago makes room for a new one.
+    used: u64,
 }
 
 /// A literal (possibly empty) and the value after it (or the line's end).
@@ -215,6 +220,7 @@ impl Layout {
             caps: spans,
             end,
             end_mask,
+            used: 0,
         })
     }
 
@@ -338,7 +344,12 @@ struct Set {
     /// By line length (see [`bucket`]), the two layouts that last matched such a line, the
     /// latest first, each plus one (0: none); they are tried first.
     hints: [[u8; 2]; HINT_BUCKETS],
+    /// Counts matches (see [`Layout::used`]).
+    clock: u64,
 }
+
+// Hints hold a layout's index plus one in a byte.
+const _: () = assert!(WAYS < u8::MAX as usize);
 
 /// Lines of about the same length mostly share a layout or two (a log's success lines have
 /// one length or two, its error lines others), so the two layouts that last matched a line
@@ -388,6 +399,7 @@ fn set_of<'s>(sets: &'s mut Vec<(u64, Set)>, plan: &Plan) -> &'s mut Set {
         layouts: Vec::new(),
         credit: MAX_CREDIT,
         hints: [[0; 2]; HINT_BUCKETS],
+        clock: 0,
     })
 }
 
@@ -407,14 +419,14 @@ impl Layouts {
             set.layouts.len().min(TRIES_WITHOUT_CREDIT)
         };
         let b = bucket(json.len());
-        // The hinted layout first (a hint may be stale: it only orders the tries).
-        // With little credit, the first layouts alone (two tries a line, hints or not).
+        // The two hinted layouts first (a hint may be stale: it only orders the tries).
+        // With little credit, no hints: the first two layouts alone, as without hints.
         let hinted = match tries == set.layouts.len() {
             true => set.hints[b].map(|h| (h as usize).wrapping_sub(1)),
             false => [usize::MAX; 2],
         };
         for (n, &h) in hinted.iter().enumerate() {
-            let Some(layout) = set.layouts.get(h) else {
+            let Some(layout) = set.layouts.get_mut(h) else {
                 continue;
             };
             #[cfg(test)]
@@ -423,6 +435,8 @@ impl Layouts {
             }
             if let Some(escapes) = layout.apply(json, caps, &mut self.starts) {
                 set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
+                set.clock += 1;
+                layout.used = set.clock;
                 if n == 1 {
                     set.hints[b].swap(0, 1);
                 }
@@ -450,6 +464,8 @@ impl Layouts {
                 }
                 let h = &mut set.hints[b];
                 *h = [(at + 1) as u8, h[0]];
+                set.clock += 1;
+                set.layouts[at].used = set.clock;
                 return Some(escapes);
             }
         }
@@ -480,10 +496,17 @@ impl Layouts {
         {
             return;
         }
-        if set.layouts.len() == WAYS {
-            set.layouts.pop();
+        set.clock += 1;
+        let layout = Layout {
+            used: set.clock,
+            ..layout
+        };
+        if set.layouts.len() < WAYS {
+            set.layouts.push(layout);
+        } else if let Some(oldest) = set.layouts.iter_mut().min_by_key(|l| l.used) {
+            // Hints to the oldest now lead to the new layout: a try that may fail, no more.
+            *oldest = layout;
         }
-        set.layouts.push(layout);
     }
 }
 
@@ -633,7 +656,7 @@ mod tests {
     }
 
     #[test]
-    fn hinted_tries_count_against_the_tries_of_little_credit() {
+    fn with_little_credit_hints_are_not_tried() {
         let plan = plan();
         let mut l = Layouts::default();
         // Six shapes of the same length, each learned, then two matched (leaving hints).
@@ -646,12 +669,42 @@ mod tests {
             let mut caps = vec![None; plan.captures()];
             assert!(l.apply(&plan, &shape(k), &mut caps).is_some());
         }
-        // With credit spent, a line that matches none costs two tries, hints included.
+        // With credit spent, a line that matches none costs two tries, its hints left out.
         l.sets[0].1.credit = 0;
         let before = l.tries;
         let mut caps = vec![None; plan.captures()];
         assert!(l.apply(&plan, &shape(9), &mut caps).is_none());
         assert_eq!(l.tries - before, TRIES_WITHOUT_CREDIT as u64);
+    }
+
+    #[test]
+    fn a_busy_layout_stays_while_rare_ones_come_and_go() {
+        let plan = plan();
+        let mut l = Layouts::default();
+        let rare = |n: usize| format!(r#"{{"ts":"t","r{n:03}":1}}"#);
+        let busy = r#"{"ts":"t","api_key":"busy","response":{"isSuccess":true}}"#;
+        let mut busy_walks = 0;
+        // The set filled with rare shapes first, so the busy one is learned last; then it
+        // alternates with new rare shapes, each learned in some layout's place.
+        for n in 0..300 {
+            let json = if n >= WAYS + 8 && n % 2 == 0 {
+                busy.to_owned()
+            } else {
+                rare(n)
+            };
+            // Credit to learn every new shape (rare lines would soon spend it).
+            if let Some((_, set)) = l.sets.first_mut() {
+                set.credit = MAX_CREDIT;
+            }
+            let mut caps = vec![None; plan.captures()];
+            if l.apply(&plan, &json, &mut caps).is_none() {
+                busy_walks += usize::from(json == busy);
+                l.learn(&plan, &json, &walk(&plan, &json));
+            }
+        }
+        assert_eq!(l.sets[0].1.layouts.len(), WAYS);
+        // Walked once, then always matched (dropping the last layout dropped it every time).
+        assert_eq!(busy_walks, 1);
     }
 
     #[test]
