@@ -30,7 +30,9 @@ pub struct Keyed<V> {
 /// A name and its value, a cache line apart from the next: an API key's entry (a 40-byte
 /// name and 24 bytes of counts) is exactly one line, so the prefetch of a slot and the one
 /// after it (see [`Keyed::prefetch`]) covers a probe that goes one step further. The hash is
-/// not kept (the tags say enough to probe); growing hashes the names again.
+/// not kept (the tags say enough to probe); growing hashes the names again. A value of more
+/// than 24 bytes makes an entry two lines or more: the tables that hold tables of their own
+/// (methods, codes), which have few entries.
 #[derive(Clone, Debug)]
 #[repr(align(64))]
 struct Entry<V> {

@@ -7,7 +7,7 @@
 /// 0x20: the bytes that end a string's plain run.
 #[inline(always)]
 pub(crate) fn stops(block: &[u8]) -> u32 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
@@ -26,7 +26,7 @@ pub(crate) fn stops(block: &[u8]) -> u32 {
             _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
         block[..16].iter().enumerate().fold(0, |bits, (k, &c)| {
             bits | (u32::from(c == b'"' || c == b'\\' || c < 0x20) << k)
@@ -37,7 +37,7 @@ pub(crate) fn stops(block: &[u8]) -> u32 {
 /// One bit per byte (bit `k` for byte `k`) where the 16-byte blocks `a` and `b` agree.
 #[inline(always)]
 pub(crate) fn equal(a: &[u8], b: &[u8]) -> u32 {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
         assert!(a.len() >= 16 && b.len() >= 16);
@@ -48,7 +48,7 @@ pub(crate) fn equal(a: &[u8], b: &[u8]) -> u32 {
             _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) as u32
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
         (0..16).fold(0, |bits, k| bits | (u32::from(a[k] == b[k]) << k))
     }
