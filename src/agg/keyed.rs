@@ -207,34 +207,39 @@ impl<V> Keyed<V> {
 
 impl<V: Default> Keyed<V> {
     /// The value for `key`, created empty on first use.
-    #[inline]
+    #[inline(always)]
     pub fn entry(&mut self, key: Option<&str>) -> &mut V {
         match key {
             None => self.none.get_or_insert_with(V::default),
             Some(k) => {
                 let hash = self.hash(k);
-                if self.slots.is_empty() {
-                    self.grow();
-                }
-                let mut i = self.slot_of(k, hash);
-                if self.tags[i] == 0 {
-                    if (self.len + 1) * 4 > self.slots.len() * 3 {
-                        self.grow();
-                        i = self.slot_of(k, hash);
-                    }
-                    self.len += 1;
-                    self.tags[i] = tag(hash);
-                    self.slots[i] = Some(Entry {
-                        name: Name::new(k),
-                        value: V::default(),
-                    });
-                }
+                // A hit inline; a new key (rare after the first lines) out of line.
+                let i = match (!self.slots.is_empty()).then(|| self.slot_of(k, hash)) {
+                    Some(i) if self.tags[i] != 0 => i,
+                    _ => self.insert(k, hash),
+                };
                 match &mut self.slots[i] {
                     Some(e) => &mut e.value,
-                    None => unreachable!("the slot was just filled"),
+                    None => unreachable!("the slot holds the key"),
                 }
             }
         }
+    }
+
+    /// Adds `k` (hashed to `hash`, not held yet) with an empty value; returns its slot.
+    #[inline(never)]
+    fn insert(&mut self, k: &str, hash: u64) -> usize {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let i = self.slot_of(k, hash);
+        self.len += 1;
+        self.tags[i] = tag(hash);
+        self.slots[i] = Some(Entry {
+            name: Name::new(k),
+            value: V::default(),
+        });
+        i
     }
 }
 
