@@ -25,6 +25,7 @@ impl Filter {
     }
 
     /// Whether the report counts this request. A time bound drops requests without a time.
+    #[inline]
     pub fn accepts(&self, rec: &Record<'_>) -> bool {
         if self.since.is_some() || self.until.is_some() {
             let Some(t) = rec.time else { return false };

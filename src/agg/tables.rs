@@ -74,11 +74,20 @@ impl<K, V> Default for Runs<K, V> {
 }
 
 impl<K: Copy + Eq + Hash, V: Default> Runs<K, V> {
-    #[inline]
+    /// The value for `key`, created empty on first use; the same key as last time is found
+    /// inline.
+    #[inline(always)]
     pub fn entry(&mut self, key: K) -> &mut V {
-        if self.entries.get(self.last).is_some_and(|(k, _)| *k == key) {
-            return &mut self.entries[self.last].1;
-        }
+        let i = match self.entries.get(self.last) {
+            Some((k, _)) if *k == key => self.last,
+            _ => self.find_or_add(key),
+        };
+        &mut self.entries[i].1
+    }
+
+    /// The entry of `key` past the last one used (added empty if new), made the last one.
+    #[inline(never)]
+    fn find_or_add(&mut self, key: K) -> usize {
         let found = if self.entries.len() >= INDEX_FROM {
             self.index.get(&key).copied()
         } else {
@@ -103,7 +112,7 @@ impl<K: Copy + Eq + Hash, V: Default> Runs<K, V> {
             }
         };
         self.last = i;
-        &mut self.entries[i].1
+        i
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &V)> {

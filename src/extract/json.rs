@@ -209,6 +209,7 @@ pub fn as_text(raw: &str) -> Option<Cow<'_, str>> {
 }
 
 /// A boolean, also written as the string `"true"`/`"false"`.
+#[inline]
 pub fn as_bool(raw: &str) -> Option<bool> {
     match raw {
         "true" | "\"true\"" => Some(true),

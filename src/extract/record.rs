@@ -510,11 +510,18 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
 }
 
 /// An HTTP status from a number or a numeric string, 0 to 999.
+#[inline]
 pub fn parse_status(raw: &str) -> Option<u16> {
-    // The common case: a number of three digits.
+    // The common case, inline: a number of three digits.
     if let &[a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9'] = raw.as_bytes() {
         return Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16);
     }
+    parse_status_text(raw)
+}
+
+/// [`parse_status`] past the common case.
+#[inline(never)]
+fn parse_status_text(raw: &str) -> Option<u16> {
     let t = json::as_text(raw)?;
     let t = super::trim(&t);
     let v: u64 = match t.parse::<u64>() {
