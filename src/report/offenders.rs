@@ -261,8 +261,10 @@ fn analyse(
     }
     // By time, then by retry_after: responses at the same instant arrive in any order (threads,
     // chunks, spills), and which one's retry_after is checked against the next must not
-    // depend on that.
-    timed.sort_unstable();
+    // depend on that. A key's events come as a few runs already in time order (one per
+    // thread and spill run), which the stable sort merges instead of sorting them over (the
+    // keys being whole numbers, stable or not gives the same order).
+    timed.sort();
     seen_days.clear();
     seen_days.extend(timed.iter().map(|e| days.day(e.time())));
     seen_days.dedup();
