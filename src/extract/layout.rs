@@ -348,6 +348,15 @@ struct Set {
     clock: u64,
 }
 
+impl Set {
+    /// Books a match of layout `k`: credit earned, and the clock noted for eviction.
+    fn matched(&mut self, k: usize) {
+        self.credit = (self.credit + BUILD_COST).min(MAX_CREDIT);
+        self.clock += 1;
+        self.layouts[k].used = self.clock;
+    }
+}
+
 // Hints hold a layout's index plus one in a byte.
 const _: () = assert!(WAYS < u8::MAX as usize);
 
@@ -426,7 +435,7 @@ impl Layouts {
             false => [usize::MAX; 2],
         };
         for (n, &h) in hinted.iter().enumerate() {
-            let Some(layout) = set.layouts.get_mut(h) else {
+            let Some(layout) = set.layouts.get(h) else {
                 continue;
             };
             #[cfg(test)]
@@ -434,9 +443,7 @@ impl Layouts {
                 self.tries += 1;
             }
             if let Some(escapes) = layout.apply(json, caps, &mut self.starts) {
-                set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
-                set.clock += 1;
-                layout.used = set.clock;
+                set.matched(h);
                 if n == 1 {
                     set.hints[b].swap(0, 1);
                 }
@@ -449,7 +456,6 @@ impl Layouts {
                 self.tries += 1;
             }
             if let Some(escapes) = set.layouts[k].apply(json, caps, &mut self.starts) {
-                set.credit = (set.credit + BUILD_COST).min(MAX_CREDIT);
                 let mut at = k;
                 if k > 0 {
                     set.layouts.swap(k, k - 1);
@@ -464,8 +470,7 @@ impl Layouts {
                 }
                 let h = &mut set.hints[b];
                 *h = [(at + 1) as u8, h[0]];
-                set.clock += 1;
-                set.layouts[at].used = set.clock;
+                set.matched(at);
                 return Some(escapes);
             }
         }
