@@ -258,10 +258,7 @@ fn the_keys_gen_throttles_are_the_top_rows() {
         .collect();
     want.sort();
     let (v, ..) = offenders(&[log.to_str().unwrap()]);
-    let mut top: Vec<String> = v["offenders"].as_array().unwrap()[..want.len()]
-        .iter()
-        .map(|r| r["key_fingerprint"].as_str().unwrap().to_owned())
-        .collect();
+    let mut top = column(&v, "key_fingerprint")[..want.len()].to_vec();
     top.sort();
     assert_eq!(top, want);
 }

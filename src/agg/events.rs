@@ -73,11 +73,6 @@ impl Events {
         (&self.bytes, self.len, self.last)
     }
 
-    /// Events from [`Events::parts`].
-    pub fn from_parts(bytes: Vec<u8>, len: u64, last: i64) -> Events {
-        Events { bytes, len, last }
-    }
-
     /// The events in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = (Option<i64>, RetryAfter)> + '_ {
         let mut at = 0;

@@ -6,7 +6,7 @@ use super::{Keyed, Merge};
 const FEW: usize = 8;
 
 /// Counts by an optional name, as a short list while the names are few (one or two per key:
-/// `sec`, `min`). A hash table's smallest size (four slots of 56 bytes) per key was most of the
+/// `sec`, `min`). A hash table's smallest size (four slots, 56 bytes each then) per key was most of the
 /// RATE_001 table's memory: 2.7 MB a thread at 12k keys. Hostile input with many names per
 /// key still gets a table (boxed, so the list's 24 bytes are the size of this), and a count
 /// never costs more than a look through eight names.

@@ -175,6 +175,17 @@ impl<V> Keyed<V> {
         }
     }
 
+    /// The first free slot from where `hash` lands: where a name not held yet goes (names
+    /// are distinct, so nothing needs comparing).
+    fn free_slot(&self, hash: u64) -> usize {
+        let mask = self.tags.len() - 1;
+        let mut i = hash as usize & mask;
+        while self.tags[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
     /// Starts loading the slot `key` lands in, so that a lookup a little later finds it in
     /// the cache. Only a hint: the result of every call is the same without it.
     #[inline]
@@ -196,9 +207,8 @@ impl<V> Keyed<V> {
         let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
         self.tags = vec![0; size];
         for e in old.into_iter().flatten() {
-            // Names are distinct, so this finds the free slot the name belongs in.
             let hash = self.hash(e.name.as_str());
-            let i = self.slot_of(e.name.as_str(), hash);
+            let i = self.free_slot(hash);
             self.tags[i] = tag(hash);
             self.slots[i] = Some(e);
         }
@@ -214,9 +224,10 @@ impl<V: Default> Keyed<V> {
             Some(k) => {
                 let hash = self.hash(k);
                 // A hit inline; a new key (rare after the first lines) out of line.
-                let i = match (!self.slots.is_empty()).then(|| self.slot_of(k, hash)) {
+                let found = (!self.slots.is_empty()).then(|| self.slot_of(k, hash));
+                let i = match found {
                     Some(i) if self.tags[i] != 0 => i,
-                    _ => self.insert(k, hash),
+                    _ => self.insert(k, hash, found),
                 };
                 match &mut self.slots[i] {
                     Some(e) => &mut e.value,
@@ -226,13 +237,17 @@ impl<V: Default> Keyed<V> {
         }
     }
 
-    /// Adds `k` (hashed to `hash`, not held yet) with an empty value; returns its slot.
+    /// Adds `k` (hashed to `hash`, not held yet) with an empty value, in `free` (the free
+    /// slot the lookup found) unless the table grows first; returns its slot.
     #[inline(never)]
-    fn insert(&mut self, k: &str, hash: u64) -> usize {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        let i = self.slot_of(k, hash);
+    fn insert(&mut self, k: &str, hash: u64, free: Option<usize>) -> usize {
+        let i = match free {
+            Some(i) if (self.len + 1) * 4 <= self.slots.len() * 3 => i,
+            _ => {
+                self.grow();
+                self.free_slot(hash)
+            }
+        };
         self.len += 1;
         self.tags[i] = tag(hash);
         self.slots[i] = Some(Entry {

@@ -265,8 +265,9 @@ pub struct Aggregate {
     /// By method, then endpoint path.
     pub endpoints: Keyed<Keyed<ReqErr>>,
     /// RATE_001 responses by API key. Their events may be partly in `spill`. Boxed, so a
-    /// slot of the table is 56 bytes instead of 160: the table doubles as keys come, and the
-    /// empty half of a doubling cost 2.6 MiB per thread at 12k keys (with the same keys in
+    /// slot of the table holds a pointer, not the whole record (56 bytes instead of 160 when
+    /// this was measured): the table doubles as keys come, and the empty half of a doubling
+    /// cost 2.6 MiB per thread at 12k keys (with the same keys in
     /// a log four times as long, its peak was 7 MB higher only because each thread had met
     /// a few more of them).
     pub throttles: Keyed<Box<Throttles>>,

@@ -229,7 +229,7 @@ impl InputArgs {
         });
         let threads = self.threads.unwrap_or(Options::default().threads);
         // rayon's global pool carries `-j` to the analyses after reading (the offenders
-        // analysis cuts each batch into that many parts). Built once; a second call (tests in
+        // analysis runs that many threads). Built once; a second call (tests in
         // one process) keeps the first.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))

@@ -29,19 +29,6 @@ impl From<Bail> for WalkError {
     }
 }
 
-/// Bytes that end the plain run of a string: quote, backslash, control characters.
-static STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
 /// The first byte at or after `i` that ends a string's plain run: sixteen bytes at a time,
 /// then eight (SWAR: a byte is flagged when it equals `"` or `\\`, or is below 0x20), then
 /// one by one.
@@ -64,7 +51,7 @@ fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
     }
     b[i..]
         .iter()
-        .position(|&c| STRING_STOP[c as usize])
+        .position(|&c| vector::STOP[c as usize])
         .map(|n| i + n)
 }
 

@@ -170,38 +170,31 @@ impl Extractor {
             .collect();
         groups.push(one("isSuccess"));
         groups.push(one("errors"));
-        let inside = |leaf: &str| -> Vec<Vec<String>> {
-            fields
-                .paths(Slot::Envelope)
+        let envelopes = fields.paths(Slot::Envelope);
+        // `leaf` (dotted) inside each of the envelope fields `paths`.
+        let inside = |paths: &[Vec<String>], leaf: &str| -> Vec<Vec<String>> {
+            paths
                 .iter()
-                .map(|p| p.iter().cloned().chain([leaf.to_owned()]).collect())
+                .map(|p| {
+                    p.iter()
+                        .cloned()
+                        .chain(leaf.split('.').map(str::to_owned))
+                        .collect()
+                })
                 .collect()
         };
-        groups.push(inside("isSuccess"));
-        groups.push(inside("errors"));
+        groups.push(inside(envelopes, "isSuccess"));
+        groups.push(inside(envelopes, "errors"));
         let envelope = Plan::new(&[one("isSuccess"), one("errors")])?;
         let error = Plan::new(&ERR_FIELDS.map(one))?;
         // The error fields inside the root's `errors` and the envelope fields' as far as the
         // captures allow (the defaults leave room for the first four envelope fields); an
         // `errors` object without them is walked on its own, as an array always is.
-        let envelopes = fields.paths(Slot::Envelope);
         let mut record = None;
         for read in (1..=envelopes.len() + 1).rev() {
             let mut all = groups.clone();
             all.extend(ERR_FIELDS.map(|f| one(&format!("errors.{f}"))));
-            all.extend(ERR_FIELDS.map(|f| {
-                envelopes[..read - 1]
-                    .iter()
-                    .map(|p| {
-                        let leaf = f.split('.').map(str::to_owned);
-                        p.iter()
-                            .cloned()
-                            .chain(["errors".to_owned()])
-                            .chain(leaf)
-                            .collect()
-                    })
-                    .collect()
-            }));
+            all.extend(ERR_FIELDS.map(|f| inside(&envelopes[..read - 1], &format!("errors.{f}"))));
             match Plan::new(&all) {
                 Ok(plan) => {
                     record = Some((plan, read));

@@ -3,6 +3,19 @@
 //! literals of a log line are mostly 10 to 50 bytes, so one block test replaces two or more
 //! word tests (see [`super::swar`]) and their branches.
 
+/// Bytes that end the plain run of a string: quote, backslash, control characters.
+pub(crate) static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// One bit per byte of `block` (16 bytes; bit `k` for byte `k`) that is `"`, `\` or below
 /// 0x20: the bytes that end a string's plain run.
 #[inline(always)]
@@ -28,9 +41,10 @@ pub(crate) fn stops(block: &[u8]) -> u32 {
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
-        block[..16].iter().enumerate().fold(0, |bits, (k, &c)| {
-            bits | (u32::from(c == b'"' || c == b'\\' || c < 0x20) << k)
-        })
+        block[..16]
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (k, &c)| bits | (u32::from(STOP[c as usize]) << k))
     }
 }
 
