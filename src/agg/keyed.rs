@@ -24,6 +24,8 @@ pub struct Keyed<V> {
     tags: Vec<u32>,
     len: usize,
     hasher: DefaultHashBuilder,
+    /// Random words from `hasher`, which seed [`Keyed::hash`]'s inline path.
+    seeds: [u64; 3],
     none: Option<V>,
 }
 
@@ -42,14 +44,25 @@ struct Entry<V> {
 
 impl<V> Default for Keyed<V> {
     fn default() -> Self {
+        let hasher = DefaultHashBuilder::default();
+        let seeds = [0u8, 1, 2].map(|k| hasher.hash_one(k));
         Keyed {
             slots: Vec::new(),
             tags: Vec::new(),
             len: 0,
-            hasher: DefaultHashBuilder::default(),
+            hasher,
+            seeds,
             none: None,
         }
     }
+}
+
+/// The 128-bit product of `x` and `y`, its halves xored: each bit of either input reaches
+/// most bits of the result.
+#[inline(always)]
+fn fold(x: u64, y: u64) -> u64 {
+    let p = u128::from(x) * u128::from(y);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// A slot's tag for `hash`: its high half (the low bits pick the slot), never 0.
@@ -151,7 +164,39 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 impl<V> Keyed<V> {
     #[inline]
     fn hash(&self, k: &str) -> u64 {
-        self.hasher.hash_one(k)
+        let b = k.as_bytes();
+        let n = b.len();
+        if n > 32 {
+            return self.hasher.hash_one(k);
+        }
+        // Names of up to 32 bytes (API keys, endpoints, codes) inline, as foldhash hashes
+        // short strings: words of the name folded with the seed. foldhash took names
+        // longer than 16 bytes out of line, a call for every line's API key.
+        let w = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                b[at..at + 4].try_into().unwrap_or_default(),
+            ))
+        };
+        let [s0, s1, s2] = self.seeds;
+        let (x, y) = if n > 16 {
+            (
+                fold(w(0) ^ s0, w(8) ^ s1),
+                fold(w(n - 16) ^ s2, w(n - 8) ^ s1.rotate_left(29)),
+            )
+        } else if n >= 8 {
+            (w(0), w(n - 8))
+        } else if n >= 4 {
+            (half(0), half(n - 4))
+        } else if n > 0 {
+            (
+                u64::from(b[0]),
+                u64::from(b[n - 1]) << 8 | u64::from(b[n / 2]),
+            )
+        } else {
+            (0, 0)
+        };
+        fold(x ^ s0 ^ n as u64, y ^ s2)
     }
 
     /// The slot holding `k` (hashed to `hash`), or the free slot where it would go.
@@ -451,6 +496,44 @@ mod tests {
         expected.sort();
         assert_eq!(seen, expected);
         assert_eq!(got.get(Some("wk_live_")), None);
+    }
+
+    #[test]
+    fn names_of_every_length_spread_over_the_slots() {
+        // Names of 0 to 40 bytes (the inline hash to 32, foldhash past it), alike but for a
+        // byte or two anywhere, as API keys and endpoints are.
+        let t = Keyed::<u64>::default();
+        for n in 0..=40usize {
+            let names: Vec<String> = (0..4096u32)
+                .map(|i| {
+                    let mut b = vec![b'a'; n];
+                    for (k, byte) in i.to_le_bytes().iter().enumerate().take(2) {
+                        if n > 0 {
+                            b[(k * 7 + i as usize) % n] = b'a' + byte % 26;
+                        }
+                    }
+                    String::from_utf8(b).unwrap()
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let hashes: std::collections::HashSet<u64> = names.iter().map(|k| t.hash(k)).collect();
+            assert_eq!(
+                hashes.len(),
+                names.len(),
+                "a 64-bit collision at length {n}"
+            );
+            // Into as many slots as names: no slot holds more than a handful, no tag is 0.
+            let slots = names.len().next_power_of_two();
+            let mut load = vec![0u32; slots];
+            for k in &names {
+                let h = t.hash(k);
+                load[h as usize & (slots - 1)] += 1;
+                assert_ne!(tag(h), 0);
+            }
+            let worst = load.iter().max().copied().unwrap_or(0);
+            assert!(worst <= 12, "{worst} names in one slot at length {n}");
+        }
     }
 
     #[test]
