@@ -52,6 +52,18 @@ if [ ! -s "$log" ]; then
 fi
 [ -s "$log.gz" ] || gzip -1 -k -c "$log" > "$log.gz"
 [ -s "$log.zst" ] || zstd -q -3 -c "$log" > "$log.zst"
+# Each input as a read from disk leaves it in the page cache: its cached pages written back
+# and dropped, then read once. How a file was written and read before decides the size of the
+# page-cache folios its pages sit in, and that alone swings what reading it costs every tool
+# here: `cat` of the 4M-line log took 0.12 s with the log left in small folios, 0.03 s after
+# a read from disk; errlens --threads 1, 0.91 s and 0.80 s. Without this, the floors drifted
+# from run to run with the file's history.
+settle() {
+  sync "$1"
+  dd if="$1" iflag=nocache count=0 status=none
+  cat "$1" > /dev/null
+}
+for f in "$log" "$log.gz" "$log.zst"; do settle "$f"; done
 bytes=$(stat -c %s "$log")
 mb=$(python3 -c "print($bytes / 1e6)")
 
@@ -63,6 +75,7 @@ echo "== checking that every peer agrees" >&2
 sample="$work/nested-$lines-first-$jq_lines.ndjson"
 if ((jq)); then
   head -n "$jq_lines" "$log" > "$sample"
+  settle "$sample"
   jq -n -c -f "$here/peers/report.jq" "$sample" > "$work/jq.json"
   "$errlens" report --quiet --show-keys --format json "$sample" > "$work/errlens-sample.json"
   "$py" "$here/peers/canonical.py" "$work/errlens-sample.json" "$work/jq.json"
