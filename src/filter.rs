@@ -25,8 +25,14 @@ impl Filter {
     }
 
     /// Whether the report counts this request. A time bound drops requests without a time.
-    #[inline]
+    #[inline(always)]
     pub fn accepts(&self, rec: &Record<'_>) -> bool {
+        // No filter (the common case) decided inline, without a call per line.
+        self.is_empty() || self.accepts_filtered(rec)
+    }
+
+    #[inline(never)]
+    fn accepts_filtered(&self, rec: &Record<'_>) -> bool {
         if self.since.is_some() || self.until.is_some() {
             let Some(t) = rec.time else { return false };
             if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t >= u) {

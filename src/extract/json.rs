@@ -211,6 +211,17 @@ pub fn as_text(raw: &str) -> Option<Cow<'_, str>> {
 /// A boolean, also written as the string `"true"`/`"false"`.
 #[inline]
 pub fn as_bool(raw: &str) -> Option<bool> {
+    // The JSON literals inline (every line's `isSuccess`); strings out of line.
+    match raw.as_bytes() {
+        b"true" => Some(true),
+        b"false" => Some(false),
+        _ => as_bool_text(raw),
+    }
+}
+
+/// [`as_bool`] past the JSON literals.
+#[inline(never)]
+fn as_bool_text(raw: &str) -> Option<bool> {
     match raw {
         "true" | "\"true\"" => Some(true),
         "false" | "\"false\"" => Some(false),
@@ -220,5 +231,32 @@ pub fn as_bool(raw: &str) -> Option<bool> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_as_literals_and_strings() {
+        let cases = [
+            ("true", Some(true)),
+            ("false", Some(false)),
+            (r#""true""#, Some(true)),
+            (r#""false""#, Some(false)),
+            (r#""tru\u0065""#, Some(true)),
+            (r#""f\u0061lse""#, Some(false)),
+            (r#""TRUE""#, None),
+            (r#"" true""#, None),
+            ("truex", None),
+            ("fals", None),
+            ("1", None),
+            ("null", None),
+            ("", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(as_bool(raw), want, "{raw}");
+        }
     }
 }
