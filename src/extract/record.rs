@@ -536,6 +536,7 @@ pub fn parse_time(raw: &str) -> Option<i64> {
 }
 
 /// [`parse_time`], its string read with [`json::as_str_of`].
+#[inline(always)]
 fn parse_time_of(raw: &str, escapes: json::Escapes) -> Option<i64> {
     if json::is_number(raw) {
         return time::parse_epoch_text(raw);
