@@ -31,6 +31,7 @@ impl Filter {
         self.is_empty() || self.accepts_filtered(rec)
     }
 
+    /// [`Filter::accepts`] for a filter that is set.
     #[inline(never)]
     fn accepts_filtered(&self, rec: &Record<'_>) -> bool {
         if self.since.is_some() || self.until.is_some() {
