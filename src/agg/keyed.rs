@@ -24,8 +24,9 @@ pub struct Keyed<V> {
     tags: Vec<u32>,
     len: usize,
     hasher: DefaultHashBuilder,
-    /// Random words from `hasher`, which seed [`Keyed::hash`]'s inline path.
-    seeds: [u64; 3],
+    /// A random word from `hasher`, which seeds [`Keyed::hash`]'s inline path (one word,
+    /// not three: daily keeps a table per API key).
+    seed: u64,
     none: Option<V>,
 }
 
@@ -45,13 +46,13 @@ struct Entry<V> {
 impl<V> Default for Keyed<V> {
     fn default() -> Self {
         let hasher = DefaultHashBuilder::default();
-        let seeds = [0u8, 1, 2].map(|k| hasher.hash_one(k));
+        let seed = hasher.hash_one(0u8);
         Keyed {
             slots: Vec::new(),
             tags: Vec::new(),
             len: 0,
             hasher,
-            seeds,
+            seed,
             none: None,
         }
     }
@@ -178,7 +179,10 @@ impl<V> Keyed<V> {
                 b[at..at + 4].try_into().unwrap_or_default(),
             ))
         };
-        let [s0, s1, s2] = self.seeds;
+        // Two more words from the seed (odd constants, digits of pi, as foldhash's).
+        let s0 = self.seed;
+        let s1 = s0.rotate_left(23) ^ 0x243f_6a88_85a3_08d3;
+        let s2 = s0.rotate_left(47) ^ 0x1319_8a2e_0370_7344;
         let (x, y) = if n > 16 {
             (
                 fold(w(0) ^ s0, w(8) ^ s1),
@@ -196,7 +200,9 @@ impl<V> Keyed<V> {
         } else {
             (0, 0)
         };
-        fold(x ^ s0 ^ n as u64, y ^ s2)
+        // The length turns the seed, as foldhash does: xored into the data, it could cancel
+        // a byte of a name of another length.
+        fold(x ^ s0.rotate_right(n as u32), y ^ s2)
     }
 
     /// The slot holding `k` (hashed to `hash`), or the free slot where it would go.
@@ -503,6 +509,8 @@ mod tests {
         // Names of 0 to 40 bytes (the inline hash to 32, foldhash past it), alike but for a
         // byte or two anywhere, as API keys and endpoints are.
         let t = Keyed::<u64>::default();
+        let mut all = std::collections::HashSet::new();
+        let mut count = 0;
         for n in 0..=40usize {
             let names: Vec<String> = (0..4096u32)
                 .map(|i| {
@@ -518,6 +526,8 @@ mod tests {
                 .into_iter()
                 .collect();
             let hashes: std::collections::HashSet<u64> = names.iter().map(|k| t.hash(k)).collect();
+            all.extend(hashes.iter().copied());
+            count += names.len();
             assert_eq!(
                 hashes.len(),
                 names.len(),
@@ -534,6 +544,10 @@ mod tests {
             let worst = load.iter().max().copied().unwrap_or(0);
             assert!(worst <= 12, "{worst} names in one slot at length {n}");
         }
+        // Nor across lengths: a byte more in front must not cancel the length.
+        assert_eq!(all.len(), count, "a 64-bit collision across lengths");
+        assert_ne!(t.hash("aaaaaaaa"), t.hash("`aaaaaaaa"));
+        assert_ne!(t.hash("aaaa"), t.hash("`aaaa"));
     }
 
     #[test]

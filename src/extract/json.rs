@@ -223,8 +223,8 @@ pub fn as_bool(raw: &str) -> Option<bool> {
 #[inline(never)]
 fn as_bool_text(raw: &str) -> Option<bool> {
     match raw {
-        "true" | "\"true\"" => Some(true),
-        "false" | "\"false\"" => Some(false),
+        "\"true\"" => Some(true),
+        "\"false\"" => Some(false),
         _ if raw.starts_with('"') && raw.contains('\\') => match as_str(raw)?.as_ref() {
             "true" => Some(true),
             "false" => Some(false),

@@ -432,9 +432,10 @@ impl Layouts {
         let b = bucket(json.len());
         // The two hinted layouts first (a hint may be stale: it only orders the tries).
         // With little credit, no hints: the first two layouts alone, as without hints.
-        let hinted = match tries == set.layouts.len() {
-            true => set.hints[b].map(|h| (h as usize).wrapping_sub(1)),
-            false => [usize::MAX; 2],
+        let hinted = if tries == set.layouts.len() {
+            set.hints[b].map(|h| (h as usize).wrapping_sub(1))
+        } else {
+            [usize::MAX; 2]
         };
         for (n, &h) in hinted.iter().enumerate() {
             let Some(layout) = set.layouts.get(h) else {
@@ -470,8 +471,12 @@ impl Layouts {
                     }
                     at = k - 1;
                 }
+                // First in its bucket's hints (already first when the hints were skipped for
+                // want of credit: it is not put in twice).
                 let h = &mut set.hints[b];
-                *h = [(at + 1) as u8, h[0]];
+                if h[0] != (at + 1) as u8 {
+                    *h = [(at + 1) as u8, h[0]];
+                }
                 set.matched(at);
                 return Some(escapes);
             }
