@@ -535,19 +535,40 @@ pub fn parse_time(raw: &str) -> Option<i64> {
     parse_time_of(raw, json::Escapes::Maybe)
 }
 
-/// [`parse_time`], its string read with [`json::as_str_of`].
+/// [`parse_time`], its string read with [`json::as_str_of`]. An RFC 3339 string is read
+/// inline (a call a line was 2.6% of a run); epoch numbers and strings out of line.
 #[inline(always)]
 fn parse_time_of(raw: &str, escapes: json::Escapes) -> Option<i64> {
+    if !json::is_number(raw)
+        && let Some(s) = json::as_str_of(raw, escapes)
+    {
+        let s = super::trim(&s);
+        if rfc3339_shaped(s) {
+            return match time::parse_rfc3339_prefix(s.as_bytes()) {
+                Some((v, used)) if used == s.len() => Some(v),
+                _ => None,
+            };
+        }
+    }
+    parse_epoch_of(raw, escapes)
+}
+
+/// Starts like `YYYY-`: read as RFC 3339, never as an epoch.
+#[inline(always)]
+fn rfc3339_shaped(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b.is_ascii_digit()) && s.len() > 4 && s.as_bytes()[4] == b'-'
+}
+
+/// [`parse_time_of`] for what is not an RFC 3339 string: an epoch number, or a string of one.
+#[inline(never)]
+fn parse_epoch_of(raw: &str, escapes: json::Escapes) -> Option<i64> {
     if json::is_number(raw) {
         return time::parse_epoch_text(raw);
     }
     let s = json::as_str_of(raw, escapes)?;
     let s = super::trim(&s);
-    if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && s.len() > 4
-        && s.as_bytes()[4] == b'-'
-    {
-        time::parse_rfc3339(s)
+    if rfc3339_shaped(s) {
+        None
     } else if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
@@ -629,6 +650,29 @@ fn query_or_fragment(b: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::extract::FieldMap;
+
+    #[test]
+    fn times_from_rfc_3339_strings_and_epochs() {
+        let t = 1_795_514_400_000_000i64; // 2026-11-24T10:00:00Z
+        let cases = [
+            (r#""2026-11-24T10:00:00Z""#, Some(t)),
+            (r#"" 2026-11-24T10:00:00.5Z ""#, Some(t + 500_000)),
+            (r#""2026-11-24T1\u0030:00:00Z""#, Some(t)),
+            (r#""2026-11-24T10:00:00Z x""#, None),
+            (r#""2026-13-24T10:00:00Z""#, None),
+            (r#""2026-11""#, None),
+            ("1795514400", Some(t)),
+            ("1795514400000", Some(t)),
+            ("1795514400.25", Some(t + 250_000)),
+            (r#""1795514400""#, Some(t)),
+            (r#""2026""#, Some(2_026_000_000)),
+            (r#""""#, None),
+            ("true", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(parse_time(raw), want, "{raw}");
+        }
+    }
 
     #[test]
     fn errors_read_in_the_record_walk_are_the_items_of_their_own_walk() {
