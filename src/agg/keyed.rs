@@ -4,6 +4,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::DefaultHashBuilder;
 
+use crate::extract::swar;
+
 use super::Merge;
 
 /// Values keyed by an optional string; `None` is the null bucket (no key, no code, ...).
@@ -154,8 +156,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     }
     let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
     for (p, q) in (&mut x).zip(&mut y) {
-        let word = |s: &[u8]| u64::from_ne_bytes(s.try_into().unwrap_or_default());
-        if word(p) != word(q) {
+        if swar::word(p) != swar::word(q) {
             return false;
         }
     }
@@ -173,7 +174,7 @@ impl<V> Keyed<V> {
         // Names of up to 32 bytes (API keys, endpoints, codes) inline, as foldhash hashes
         // short strings: words of the name folded with the seed. foldhash took names
         // longer than 16 bytes out of line, a call for every line's API key.
-        let w = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+        let w = |at: usize| swar::word(&b[at..at + 8]);
         let half = |at: usize| {
             u64::from(u32::from_le_bytes(
                 b[at..at + 4].try_into().unwrap_or_default(),

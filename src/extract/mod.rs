@@ -6,7 +6,7 @@ pub mod json;
 mod layout;
 pub mod record;
 pub mod retry;
-mod swar;
+pub(crate) mod swar;
 pub mod time;
 mod vector;
 
