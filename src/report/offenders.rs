@@ -828,6 +828,30 @@ pub fn table_of_leading(
 mod tests {
     use super::*;
 
+    /// Key `k` of `keys` (named `wk_live_` and `k`) with `k % per_key + 1` RATE_001
+    /// responses, the `n`-th at second `k * a + n * b`, told to wait `wait`; a spill if given.
+    fn throttled_keys(
+        mut agg: Aggregate,
+        spill: Option<crate::agg::Spill>,
+        keys: usize,
+        per_key: usize,
+        (a, b): (usize, usize),
+        wait: &str,
+    ) -> Aggregate {
+        use crate::agg::test_records::throttled;
+        if let Some(s) = spill {
+            agg = agg.with_spill(Arc::new(s));
+        }
+        for k in 0..keys {
+            let key = format!("wk_live_{k:06}");
+            for n in 0..k % per_key + 1 {
+                let micros = ((k * a + n * b) as i64) * 1_000_000;
+                agg.add_request(&throttled(&key, micros, wait));
+            }
+        }
+        agg
+    }
+
     fn analysed(t: &Throttles, requests: u64, scratch: &mut Scratch) -> Offender {
         let (events, types) = (&t.events, &t.limit_types);
         let rules = Rules::default();
@@ -919,24 +943,12 @@ mod tests {
     #[test]
     fn any_number_of_threads_ranks_the_same_rows() {
         use crate::agg::Spill;
-        use crate::agg::test_records::throttled;
 
         // Several batches of keys, with ties in the ranking (keys with the same counts),
         // held in memory or spilled to disk.
         let keys = 2 * BATCH + 77;
         let build = |spill: Option<Spill>| {
-            let mut agg = Aggregate::default();
-            if let Some(s) = spill {
-                agg = agg.with_spill(Arc::new(s));
-            }
-            for k in 0..keys {
-                let key = format!("wk_live_{k:06}");
-                for n in 0..k % 5 + 1 {
-                    let micros = ((k * 7 + n * 61) as i64) * 1_000_000;
-                    agg.add_request(&throttled(&key, micros, "90 seconds"));
-                }
-            }
-            agg
+            throttled_keys(Aggregate::default(), spill, keys, 5, (7, 61), "90 seconds")
         };
         let on = |threads: usize, agg: &Aggregate| {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -975,26 +987,19 @@ mod tests {
         // Ties everywhere (keys with the same counts rank by fingerprint), a key-less
         // request, keys past the cap folded into (other), and optionally a spill.
         let build = |spill: Option<Spill>, cap: usize| {
-            let mut agg = Aggregate::with_caps(Caps {
+            let caps = Caps {
                 keys: cap,
                 ..Caps::default()
-            });
-            if let Some(s) = spill {
-                agg = agg.with_spill(Arc::new(s));
-            }
-            for k in 0..300usize {
-                let key = format!("wk_live_{k:04}");
-                for n in 0..k % 4 + 1 {
-                    let micros = ((k * 13 + n * 7) as i64) * 1_000_000;
-                    agg.add_request(&throttled(&key, micros, "2 seconds"));
-                }
-                // Some keys with a success too: same RATE_001, more requests.
-                if k % 7 == 0 {
-                    let mut ok = throttled(&key, 0, "1 seconds");
-                    ok.status = Some(200);
-                    ok.envelope = None;
-                    agg.add_request(&ok);
-                }
+            };
+            let agg = Aggregate::with_caps(caps);
+            let mut agg = throttled_keys(agg, spill, 300, 4, (13, 7), "2 seconds");
+            // Some keys with a success too: same RATE_001, more requests.
+            for k in (0..300usize).step_by(7) {
+                let key = format!("wk_live_{k:06}");
+                let mut ok = throttled(&key, 0, "1 seconds");
+                ok.status = Some(200);
+                ok.envelope = None;
+                agg.add_request(&ok);
             }
             for n in 0..3 {
                 agg.add_request(&Record {
