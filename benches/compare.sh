@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares errlens with the tools a user would reach for instead, on the same log, in one run.
 #
-#   benches/compare.sh [--lines N] [--runs R] [--jq-lines N] [--no-jq] [--work DIR]
+#   benches/compare.sh [--lines N] [--runs R] [--jq-lines N] [--no-jq] [--pgo] [--work DIR]
 #
 # Generates a nested-shape log with `errlens gen` (the shape DuckDB, polars and jq read too),
 # installs the peers (DuckDB and polars from PyPI into a venv; jq and ripgrep from Debian),
@@ -10,6 +10,8 @@
 # time, CPU time and peak RSS with MB/s and the ratio to errlens. Writes benches/RESULTS.md.
 # jq 1.6 slows down more than linearly as its per-key object grows (20k lines: 6 s, 200k: 200 s),
 # so it runs on the first --jq-lines lines (default 20000) and is compared by MB/s only.
+# --pgo also builds errlens with profile-guided optimization (benches/pgo.sh) and times that
+# build beside the plain one (its rows say "PGO build"; the targets are checked for both).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -17,6 +19,7 @@ lines=4000000
 runs=5
 jq=1
 jq_lines=20000
+pgo=0
 work="${TMPDIR:-/tmp}/errlens-compare"
 while (($#)); do
   case "$1" in
@@ -24,6 +27,7 @@ while (($#)); do
     --runs) runs="$2"; shift 2 ;;
     --no-jq) jq=0; shift ;;
     --jq-lines) jq_lines="$2"; shift 2 ;;
+    --pgo) pgo=1; shift ;;
     --work) work="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -34,6 +38,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/errlens-target}"
 echo "== building errlens (release)" >&2
 (cd "$root" && cargo build --release --quiet)
 errlens="$CARGO_TARGET_DIR/release/errlens"
+if ((pgo)); then
+  echo "== building errlens with profile-guided optimization (benches/pgo.sh)" >&2
+  errlens_pgo="$(bash "$here/pgo.sh")"
+fi
 
 echo "== installing peers" >&2
 if ! command -v jq >/dev/null || ! command -v rg >/dev/null || ! command -v zstd >/dev/null; then
@@ -83,6 +91,11 @@ for f in "$log.gz" "$log.zst"; do
   "$errlens" report --quiet --show-keys --format json "$f" > "$work/errlens-c.json"
   "$py" "$here/peers/canonical.py" "$work/errlens.json" "$work/errlens-c.json" >/dev/null
 done
+if ((pgo)); then
+  # The optimized build's whole report is the plain build's, byte for byte.
+  "$errlens_pgo" report --quiet --show-keys --format json "$log" > "$work/errlens-pgo.json"
+  cmp "$work/errlens.json" "$work/errlens-pgo.json"
+fi
 
 # name|command (run with bash -c)
 cmds=(
@@ -99,6 +112,14 @@ cmds=(
   "DuckDB read_ndjson|$py $here/peers/duckdb_report.py $log > /dev/null"
   "polars scan_ndjson streaming|$py $here/peers/polars_report.py $log > /dev/null"
 )
+if ((pgo)); then
+  cmds+=(
+    "errlens report (PGO build)|$errlens_pgo report --quiet $log > /dev/null"
+    "errlens report --threads 1 (PGO build)|$errlens_pgo report --quiet --threads 1 $log > /dev/null"
+    "errlens report (gzip, PGO build)|$errlens_pgo report --quiet $log.gz > /dev/null"
+    "errlens report (zstd, PGO build)|$errlens_pgo report --quiet $log.zst > /dev/null"
+  )
+fi
 if ((jq)); then
   cmds+=("jq 1.6 one pass (first $jq_lines lines)|jq -n -c -f $here/peers/report.jq $sample > /dev/null")
   cmds+=("errlens report (first $jq_lines lines)|$errlens report --quiet $sample > /dev/null")
@@ -163,6 +184,20 @@ checks = [
     ("--threads 2 at least 1.8x faster than --threads 1",
      wall["errlens report --threads 1"] / base, ">=", 1.8),
 ]
+if "errlens report (PGO build)" in wall:
+    pgo = wall["errlens report (PGO build)"]
+    checks += [
+        ("PGO build: at least 4x faster than DuckDB", wall["DuckDB read_ndjson"] / pgo, ">=", 4.0),
+        ("PGO build: within 1.5x of rg -c (aim)",
+         pgo / wall["rg -c isSuccess:false (scan floor)"], "<=", 1.5),
+        ("PGO build: peak RSS under 100 MiB", rss["errlens report (PGO build)"] / 1024, "<=", 100.0),
+        ("PGO build: gzip no slower than gzip -dc",
+         wall["errlens report (gzip, PGO build)"] / wall["gzip -dc > /dev/null"], "<=", 1.0),
+        ("PGO build: zstd within 1.2x of zstd -dc",
+         wall["errlens report (zstd, PGO build)"] / wall["zstd -dc > /dev/null"], "<=", 1.2),
+        ("PGO build: --threads 2 at least 1.8x faster than --threads 1",
+         wall["errlens report --threads 1 (PGO build)"] / pgo, ">=", 1.8),
+    ]
 print()
 print("| target (issue #5) | measured | met |")
 print("|---|---|---|")
@@ -171,10 +206,12 @@ for name, value, op, bound in checks:
     print(f"| {name} | {value:.2f} ({op} {bound}) | {'yes' if met else 'no'} |")
 PY
 cat "$work/table.md"
+pgo_flag=""
+if ((pgo)); then pgo_flag=" --pgo"; fi
 {
   echo "# Benchmark results"
   echo
-  echo "Latest run of \`benches/compare.sh --lines $lines --runs $runs\`: $(date -u +%Y-%m-%dT%H:%MZ),"
+  echo "Latest run of \`benches/compare.sh --lines $lines --runs $runs$pgo_flag\`: $(date -u +%Y-%m-%dT%H:%MZ),"
   echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)."
   echo "Input: \`errlens gen --shape nested --lines $lines --days 7 --keys 20000 --seed 1\`,"
   echo "$(python3 -c "print(round($bytes/1e6))") MB; gzip -1 and zstd -3 copies for the compressed rows."
@@ -183,6 +220,10 @@ cat "$work/table.md"
   echo "requests/errors were checked equal to errlens's before timing. MB/s is of the"
   echo "uncompressed log. Medians of $runs runs. jq runs on the first $jq_lines lines only"
   echo "(it slows down more than linearly with the number of keys), beside errlens on the same sample."
+  if ((pgo)); then
+    echo "The rows marked \"PGO build\" time errlens built by \`benches/pgo.sh\` (profile-guided, trained"
+    echo "on generated logs of another seed); its JSON report was checked equal to the plain build's."
+  fi
   echo
   cat "$work/table.md"
 } > "$here/RESULTS.md"
