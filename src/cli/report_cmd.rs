@@ -10,7 +10,7 @@ use super::output::{self, Format};
 use super::{EXIT_OK, EXIT_TROUBLE};
 use crate::agg::driver::Reject;
 use crate::render::{self, Context};
-use crate::report::offenders::{Rules, leading_offenders, offenders, table_of_leading};
+use crate::report::offenders::{Rules, leading_offenders, table_of_leading};
 use crate::report::{self, ReportOptions};
 use crate::secret;
 
@@ -67,14 +67,9 @@ pub fn run(args: Args) -> Result<i32> {
     }
     // The same analysis as `errlens offenders`, with its default rules, cut like the key
     // table: only the rows shown are analysed.
-    let (rows, total) = match top {
-        Some(n) if n > 0 => leading_offenders(&run.agg, &Rules::default(), 1, n),
-        _ => offenders(&run.agg, &Rules::default(), 1).map(|all| {
-            let total = all.len();
-            (all, total)
-        }),
-    }
-    .context("reading RATE_001 events back from the temporary file")?;
+    let shown = top.filter(|&n| n > 0).unwrap_or(usize::MAX);
+    let (rows, total) = leading_offenders(&run.agg, &Rules::default(), 1, shown)
+        .context("reading RATE_001 events back from the temporary file")?;
     report.tables.push(
         table_of_leading(&rows, total, opts.show_keys, top).context("building offenders table")?,
     );

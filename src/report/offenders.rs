@@ -437,7 +437,8 @@ pub fn offenders(
 /// The first `n` rows of [`offenders`], and how many rows it has in all, analysing only the
 /// keys of those rows: a key's rank needs its counts and fingerprint alone, and a terminal
 /// shows ten rows of the 12k keys a week's log has (analysing them all took about 20 ms,
-/// after the parallel phase, at -j 1 and -j 2 alike; the ten take 2 ms).
+/// after the parallel phase, at -j 1 and -j 2 alike; the ten take 2 ms). With `n` at least
+/// the number of rows, this is `offenders` (whose analysis is shared between threads).
 pub fn leading_offenders(
     agg: &Aggregate,
     rules: &Rules,
@@ -465,15 +466,18 @@ pub fn leading_offenders(
         .filter(|((rl, _), _)| rl.0 >= min_rate_limited.max(1))
         .collect();
     let total = keys.len();
+    if n >= total {
+        let all = offenders(agg, rules, min_rate_limited)?;
+        let total = all.len();
+        return Ok((all, total));
+    }
     if n == 0 {
         return Ok((Vec::new(), total));
     }
-    if n < keys.len() {
-        // The keys ranked before the n-th by counts, or tied with it: the rows are among them.
-        keys.select_nth_unstable_by_key(n - 1, |(counts, _)| *counts);
-        let last = keys[n - 1].0;
-        keys.retain(|(counts, _)| *counts <= last);
-    }
+    // The keys ranked before the n-th by counts, or tied with it: the rows are among them.
+    keys.select_nth_unstable_by_key(n - 1, |(counts, _)| *counts);
+    let last = keys[n - 1].0;
+    keys.retain(|(counts, _)| *counts <= last);
     let mut ranked: Vec<(Rank, KeyThrottles<'_>)> = keys
         .into_iter()
         .map(|((rl, req), (k, t))| {
