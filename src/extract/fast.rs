@@ -8,7 +8,7 @@
 
 use super::fields::{Plan, per_plan};
 use super::json::{Captures, Escapes, WalkError, Walker};
-use super::layout::Layouts;
+use super::layout::{Layouts, Matched};
 use super::swar;
 use super::vector;
 
@@ -138,6 +138,43 @@ thread_local! {
 
 thread_local! {
     static LAYOUTS: std::cell::RefCell<Layouts> = std::cell::RefCell::new(Layouts::default());
+}
+
+thread_local! {
+    /// The layouts of the record walks that [`with_layout`] reads in place, apart from
+    /// [`LAYOUTS`], so that the values nested in such a record are walked with theirs.
+    static TOP: std::cell::RefCell<Layouts> = std::cell::RefCell::new(Layouts::default());
+}
+
+/// Runs `then` on `json` read in place, when it matches a layout remembered for `plan`; `None`
+/// when it matches none (then [`walk_top`] walks it).
+#[inline]
+pub(crate) fn with_layout<'a, R>(
+    plan: &Plan,
+    json: &'a str,
+    then: impl FnOnce(&Matched<'_, 'a>) -> R,
+) -> Option<R> {
+    TOP.with(|layouts| {
+        let mut layouts = layouts.try_borrow_mut().ok()?;
+        let matched = layouts.matched(plan, json)?;
+        Some(then(&matched))
+    })
+}
+
+/// Walks `json`, which matched no layout of `plan` in [`with_layout`], and remembers its
+/// layout for the lines after it.
+pub(crate) fn walk_top<'a>(
+    plan: &Plan,
+    json: &'a str,
+    caps: &mut Captures<'a>,
+) -> Result<Escapes, WalkError> {
+    walk(plan, json, caps)?;
+    TOP.with(|layouts| {
+        if let Ok(mut layouts) = layouts.try_borrow_mut() {
+            layouts.learn(plan, json, caps);
+        }
+    });
+    Ok(Escapes::Maybe)
 }
 
 /// The fast walker.

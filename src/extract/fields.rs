@@ -305,6 +305,11 @@ impl Plan {
         self.captures
     }
 
+    /// How many groups of paths the plan was made from.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
     /// Capture indices of group `g`, in priority order.
     #[inline]
     pub fn group(&self, g: usize) -> &[usize] {

@@ -19,6 +19,9 @@ use super::vector;
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
 const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
+/// A capture a layout leaves empty, in [`Layout::span_of`].
+const NO_SPAN: u8 = u8::MAX;
+const _: () = assert!(MAX_CAPS < NO_SPAN as usize);
 /// Layouts remembered per plan and thread, tried in order after the hinted ones (see
 /// [`HINT_BUCKETS`]); a match outside the hints moves a layout one place forward, so the
 /// common ones settle first (a log of mixed shapes uses about 40: 8 ways made it 20% slower
@@ -56,6 +59,12 @@ struct Layout {
     steps: Vec<Step>,
     /// The captures the line filled, with their spans; the others stay `None`.
     caps: Vec<(u8, Place, Place)>,
+    /// For each capture index, its entry in `caps` ([`NO_SPAN`]: left empty), so a matched
+    /// line's capture is read where it lies, with no array of captures filled for each line.
+    span_of: [u8; MAX_CAPS],
+    /// For each group of the plan, the captures the layout fills, in the group's order: all
+    /// that a reader of a group needs to look at (set by [`Layout::for_plan`]).
+    present: Vec<Vec<usize>>,
     /// The literal that ends the line (`}}}`), when it has at most 16 bytes: right-aligned
     /// in a block, so that it is compared with the line's last 16 bytes at once (a library
     /// memcmp for these few bytes was 1% of a run).
@@ -203,6 +212,10 @@ impl Layout {
                 spans.push((c as u8, place(from)?, place(from + v.len())?));
             }
         }
+        let mut span_of = [NO_SPAN; MAX_CAPS];
+        for (k, &(c, _, _)) in spans.iter().enumerate() {
+            span_of[c as usize] = k as u8;
+        }
         let mut end = [0u8; 16];
         if let Some(&Token::Lit { at, len }) = tokens.last()
             && len <= 16
@@ -214,21 +227,59 @@ impl Layout {
             bytes,
             steps: steps_of(&tokens),
             caps: spans,
+            span_of,
+            present: Vec::new(),
             end,
             used: 0,
         })
     }
 
+    /// The layout with [`Layout::present`] set for `plan`'s groups.
+    fn for_plan(self, plan: &Plan) -> Layout {
+        let present = (0..plan.groups())
+            .map(|g| {
+                let group = plan.group(g).iter().copied();
+                group.filter(|&c| self.span_of[c] != NO_SPAN).collect()
+            })
+            .collect();
+        Layout { present, ..self }
+    }
+
     /// Matches `json` against the layout; on a match, fills `caps` (all `None` on entry, as
     /// for the walkers) and says whether a string had an escape. `starts` is room to note
     /// where each token starts (its contents on entry do not matter).
-    #[inline]
     fn apply<'a>(
         &self,
         json: &'a str,
         caps: &mut Captures<'a>,
         starts: &mut Starts,
     ) -> Option<Escapes> {
+        let escapes = self.matches(json, starts)?;
+        self.fill(json, starts, caps);
+        Some(escapes)
+    }
+
+    /// Fills `caps` from `json`, a line this layout matched with token starts `starts`.
+    fn fill<'a>(&self, json: &'a str, starts: &Starts, caps: &mut Captures<'a>) {
+        for (k, &(c, _, _)) in self.caps.iter().enumerate() {
+            if let Some(slot) = caps.get_mut(c as usize) {
+                *slot = self.span(k, json, starts);
+            }
+        }
+    }
+
+    /// The text of capture `k` of `caps` in `json` (matched, with token starts `starts`).
+    #[inline]
+    fn span<'a>(&self, k: usize, json: &'a str, starts: &Starts) -> Option<&'a str> {
+        let &(_, from, to) = self.caps.get(k)?;
+        let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
+        json.get(at(from)..at(to))
+    }
+
+    /// Matches `json` against the layout, noting in `starts` where each token starts (its
+    /// contents on entry do not matter); on a match, says whether a string had an escape.
+    #[inline]
+    fn matches(&self, json: &str, starts: &mut Starts) -> Option<Escapes> {
         let b = json.as_bytes();
         let mut t = 0;
         let mut s = Scanner::new(json);
@@ -263,12 +314,6 @@ impl Layout {
             return None;
         }
         starts[t] = s.i as u32;
-        let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
-        for &(c, from, to) in &self.caps {
-            if let Some(slot) = caps.get_mut(c as usize) {
-                *slot = json.get(at(from)..at(to));
-            }
-        }
         Some(if s.escaped {
             Escapes::Maybe
         } else {
@@ -403,6 +448,30 @@ impl Default for Layouts {
     }
 }
 
+/// A line that matched a layout: its captures are read where they lie in the line.
+pub(crate) struct Matched<'s, 'a> {
+    layout: &'s Layout,
+    starts: &'s Starts,
+    json: &'a str,
+    /// Whether a string of the line had an escape.
+    pub(crate) escapes: Escapes,
+}
+
+impl<'a> Matched<'_, 'a> {
+    /// The text of capture `c`, or `None` when the layout leaves it empty.
+    #[inline]
+    pub(crate) fn get(&self, c: usize) -> Option<&'a str> {
+        let k = *self.layout.span_of.get(c)?;
+        self.layout.span(k as usize, self.json, self.starts)
+    }
+
+    /// The captures of the plan's group `g` that the layout fills, in the group's order.
+    #[inline]
+    pub(crate) fn present(&self, g: usize) -> &[usize] {
+        self.layout.present.get(g).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The layouts of `plan` in `sets`, made empty on first use.
 #[inline(always)]
 fn set_of<'s>(sets: &'s mut Vec<(u64, Set)>, plan: &Plan) -> &'s mut Set {
@@ -423,6 +492,32 @@ impl Layouts {
         json: &'a str,
         caps: &mut Captures<'a>,
     ) -> Option<Escapes> {
+        let (k, escapes) = self.find(plan, json)?;
+        let layout = &set_of(&mut self.sets, plan).layouts[k];
+        layout.fill(json, &self.starts, caps);
+        Some(escapes)
+    }
+
+    /// The first layout `json` matches, read in place; `None` when it matches none.
+    #[inline]
+    pub(crate) fn matched<'s, 'a>(
+        &'s mut self,
+        plan: &Plan,
+        json: &'a str,
+    ) -> Option<Matched<'s, 'a>> {
+        let (k, escapes) = self.find(plan, json)?;
+        Some(Matched {
+            layout: &set_of(&mut self.sets, plan).layouts[k],
+            starts: &self.starts,
+            json,
+            escapes,
+        })
+    }
+
+    /// The index of the first layout of `plan` that `json` matches (its token starts in
+    /// `self.starts`), and whether a string had an escape; `None` when it matches none.
+    #[inline]
+    fn find(&mut self, plan: &Plan, json: &str) -> Option<(usize, Escapes)> {
         let set = set_of(&mut self.sets, plan);
         let tries = if set.credit >= BUILD_COST {
             set.layouts.len()
@@ -445,12 +540,12 @@ impl Layouts {
             {
                 self.tries += 1;
             }
-            if let Some(escapes) = layout.apply(json, caps, &mut self.starts) {
+            if let Some(escapes) = layout.matches(json, &mut self.starts) {
                 set.matched(h);
                 if n == 1 {
                     set.hints[b].swap(0, 1);
                 }
-                return Some(escapes);
+                return Some((h, escapes));
             }
         }
         for k in (0..tries).filter(|k| !hinted.contains(k)) {
@@ -458,7 +553,7 @@ impl Layouts {
             {
                 self.tries += 1;
             }
-            if let Some(escapes) = set.layouts[k].apply(json, caps, &mut self.starts) {
+            if let Some(escapes) = set.layouts[k].matches(json, &mut self.starts) {
                 let mut at = k;
                 if k > 0 {
                     set.layouts.swap(k, k - 1);
@@ -478,7 +573,7 @@ impl Layouts {
                     *h = [(at + 1) as u8, h[0]];
                 }
                 set.matched(at);
-                return Some(escapes);
+                return Some((at, escapes));
             }
         }
         set.credit = (set.credit + 1).min(MAX_CREDIT);
@@ -492,7 +587,7 @@ impl Layouts {
             return;
         }
         set.credit -= BUILD_COST;
-        let Some(layout) = Layout::new(json, caps) else {
+        let Some(layout) = Layout::new(json, caps).map(|l| l.for_plan(plan)) else {
             return;
         };
         // The layout must give back exactly the walk's spans (the same bytes at the same
@@ -714,6 +809,58 @@ mod tests {
         let mut caps = vec![None; plan.captures()];
         assert_eq!(l.apply(&plan, b, &mut caps), Some(Escapes::None));
         assert_eq!(caps, walk(&plan, b));
+    }
+
+    #[test]
+    fn a_matched_line_is_read_in_place_as_a_walk_fills_it() {
+        // Groups of one path and of several, in an order of priority.
+        let p = |paths: &[&str]| -> Vec<Vec<String>> {
+            let split = |s: &&str| s.split('.').map(str::to_owned).collect();
+            paths.iter().map(split).collect()
+        };
+        let plan = Plan::new(&[
+            p(&["time", "ts"]),
+            p(&["key", "api_key", "n"]),
+            p(&["response.isSuccess", "isSuccess"]),
+            p(&["response"]),
+        ])
+        .unwrap();
+        let lines = [
+            r#"{"ts":"t1","api_key":"k1","response":{"isSuccess":true}}"#,
+            r#"{"ts":"t22","api_key":"k2","response":{"isSuccess":true}}"#,
+            r#"{"time":"t","ts":"u","n":5,"key":"k","isSuccess":false}"#,
+            r#"{"time":"tt","ts":"uu","n":-5e3,"key":"kk","isSuccess":false}"#,
+            r#"{"n":7,"response":"text"}"#,
+        ];
+        let mut l = Layouts::default();
+        let mut matched = 0;
+        for json in lines.iter().chain(&lines) {
+            let want = walk(&plan, json);
+            let Some(m) = l.matched(&plan, json) else {
+                l.learn(&plan, json, &want);
+                continue;
+            };
+            matched += 1;
+            let got: Vec<_> = (0..plan.captures()).map(|c| m.get(c)).collect();
+            assert_eq!(got, want, "{json}");
+            for g in 0..plan.groups() {
+                let filled = plan.group(g).iter().copied().filter(|&c| want[c].is_some());
+                assert_eq!(
+                    m.present(g),
+                    filled.collect::<Vec<_>>(),
+                    "{json}, group {g}"
+                );
+            }
+            let escaped = json.contains('\\');
+            assert_eq!(m.escapes == Escapes::Maybe, escaped, "{json}");
+        }
+        // Three layouts, each learned from its first line: the other seven lines are read in place.
+        assert_eq!(matched, 7);
+        assert_eq!(
+            l.matched(&plan, r#"{"n":7,"response":5}"#)
+                .map(|m| m.escapes),
+            None
+        );
     }
 
     #[test]

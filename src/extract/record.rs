@@ -3,9 +3,10 @@
 
 use std::borrow::Cow;
 
-use super::fast::Fast;
+use super::fast::{self, Fast};
 use super::fields::{FieldMap, MAX_CAPTURES, Plan, Slot};
 use super::json::{self, Serde, WalkError, Walker};
+use super::layout::Matched;
 use super::swar;
 use super::time;
 use crate::error::FieldError;
@@ -146,6 +147,40 @@ const ERR_DESCRIPTION: usize = 2;
 const ERR_LIMIT_TYPE: usize = 3;
 const ERR_RETRY_AFTER: usize = 4;
 
+/// The captures of a line against the record plan, as a walk fills them or as a matched
+/// layout finds them in place.
+trait Captured<'a> {
+    /// The text of capture `c`, if the line has it.
+    fn get(&self, c: usize) -> Option<&'a str>;
+    /// Which captures of `plan`'s group `g` the line may have, in priority order.
+    fn present<'s>(&'s self, plan: &'s Plan, g: usize) -> &'s [usize];
+}
+
+impl<'a> Captured<'a> for [Option<&'a str>; MAX_CAPTURES] {
+    #[inline]
+    fn get(&self, c: usize) -> Option<&'a str> {
+        self[c]
+    }
+
+    #[inline]
+    fn present<'s>(&'s self, plan: &'s Plan, g: usize) -> &'s [usize] {
+        plan.group(g)
+    }
+}
+
+impl<'a> Captured<'a> for Matched<'_, 'a> {
+    #[inline]
+    fn get(&self, c: usize) -> Option<&'a str> {
+        Matched::get(self, c)
+    }
+
+    /// Only the captures the layout fills: the rest are empty on every line it matches.
+    #[inline]
+    fn present<'s>(&'s self, _: &'s Plan, g: usize) -> &'s [usize] {
+        Matched::present(self, g)
+    }
+}
+
 /// Turns lines into classified records; built once from the field map and shared by workers.
 #[derive(Debug)]
 pub struct Extractor {
@@ -237,7 +272,7 @@ impl Extractor {
     }
 
     fn extract_any<'a>(&self, prefix_time: Option<i64>, json: &'a str, fast: bool) -> Line<'a> {
-        if fast && let Ok(line) = self.extract::<Fast>(prefix_time, json) {
+        if fast && let Ok(line) = self.extract_fast(prefix_time, json) {
             return line;
         }
         match self.extract::<Serde>(prefix_time, json) {
@@ -259,7 +294,7 @@ impl Extractor {
     pub fn classify_fast_only<'a>(&self, line: &'a [u8]) -> Option<Line<'a>> {
         match self.prepare(line) {
             Err(done) => Some(done),
-            Ok((prefix_time, json)) => self.extract::<Fast>(prefix_time, json).ok(),
+            Ok((prefix_time, json)) => self.extract_fast(prefix_time, json).ok(),
         }
     }
 
@@ -310,37 +345,74 @@ impl Extractor {
         json: &'a str,
     ) -> Result<Line<'a>, WalkError> {
         let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
-        let escapes = match W::object(&self.record, json, &mut caps[..self.record.captures()]) {
-            Ok(escapes) => escapes,
-            Err(WalkError::Invalid(e)) => return Ok(Line::Malformed(Malformed::Json(e))),
-            Err(WalkError::Bail) => return Err(WalkError::Bail),
-        };
-        let first = |g: usize| self.record.group(g).iter().filter_map(|&c| caps[c]);
+        let walked = W::object(&self.record, json, &mut caps[..self.record.captures()]);
+        self.interpret_walk::<W>(prefix_time, walked, &caps)
+    }
 
-        let envelope = match caps[self.record.group(ROOT_IS_SUCCESS)[0]] {
+    /// Extracts the record with the fast walker: read in place when the line matches a
+    /// remembered layout (no array of captures is filled), walked otherwise.
+    fn extract_fast<'a>(
+        &self,
+        prefix_time: Option<i64>,
+        json: &'a str,
+    ) -> Result<Line<'a>, WalkError> {
+        let read = |m: &Matched<'_, 'a>| self.interpret::<Fast, _>(prefix_time, m, m.escapes);
+        if let Some(line) = fast::with_layout(&self.record, json, read) {
+            return line;
+        }
+        let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
+        let walked = fast::walk_top(&self.record, json, &mut caps[..self.record.captures()]);
+        self.interpret_walk::<Fast>(prefix_time, walked, &caps)
+    }
+
+    /// The record from a walk's result and captures.
+    fn interpret_walk<'a, W: Walker>(
+        &self,
+        prefix_time: Option<i64>,
+        walked: Result<json::Escapes, WalkError>,
+        caps: &[Option<&'a str>; MAX_CAPTURES],
+    ) -> Result<Line<'a>, WalkError> {
+        match walked {
+            Ok(escapes) => self.interpret::<W, _>(prefix_time, caps, escapes),
+            Err(WalkError::Invalid(e)) => Ok(Line::Malformed(Malformed::Json(e))),
+            Err(WalkError::Bail) => Err(WalkError::Bail),
+        }
+    }
+
+    /// The record from the captures of the record plan (`W` walks the values read further).
+    fn interpret<'a, W: Walker, C: Captured<'a>>(
+        &self,
+        prefix_time: Option<i64>,
+        caps: &C,
+        escapes: json::Escapes,
+    ) -> Result<Line<'a>, WalkError> {
+        let plan = &self.record;
+        let first = |g: usize| caps.present(plan, g).iter().filter_map(|&c| caps.get(c));
+
+        let envelope = match caps.get(plan.group(ROOT_IS_SUCCESS)[0]) {
             Some(is_success) => Some(Envelope {
                 is_success: json::as_bool(is_success),
-                errors: match caps[self.record.group(ROOT_ERRORS)[0]] {
-                    Some(e) => self.errors_of::<W>(e, &caps, self.read_fields(None), escapes)?,
+                errors: match caps.get(plan.group(ROOT_ERRORS)[0]) {
+                    Some(e) => self.errors_of::<W, C>(e, caps, self.read_fields(None), escapes)?,
                     None => Vec::new(),
                 },
             }),
             None => {
                 let mut found = None;
-                let fields = self.record.group(Slot::Envelope as usize);
+                let fields = plan.group(Slot::Envelope as usize);
                 for (k, &c) in fields.iter().enumerate() {
-                    let Some(raw) = caps[c] else { continue };
+                    let Some(raw) = caps.get(c) else { continue };
                     if raw.starts_with('{') {
                         // Read in the record's walk: an object with `isSuccess` is the envelope.
-                        let Some(ok) = caps[self.record.group(CAND_IS_SUCCESS)[k]] else {
+                        let Some(ok) = caps.get(plan.group(CAND_IS_SUCCESS)[k]) else {
                             continue;
                         };
                         found = Some(Envelope {
                             is_success: json::as_bool(ok),
-                            errors: match caps[self.record.group(CAND_ERRORS)[k]] {
+                            errors: match caps.get(plan.group(CAND_ERRORS)[k]) {
                                 Some(e) => {
                                     let fields = self.read_fields(Some(k));
-                                    self.errors_of::<W>(e, &caps, fields, escapes)?
+                                    self.errors_of::<W, C>(e, caps, fields, escapes)?
                                 }
                                 None => Vec::new(),
                             },
@@ -431,16 +503,16 @@ impl Extractor {
     /// The items of the `errors` value `raw`: for an object whose fields the record's walk
     /// read (their captures in `fields`), the item is made from those; otherwise as
     /// [`Extractor::error_items`] does.
-    fn errors_of<'a, W: Walker>(
+    fn errors_of<'a, W: Walker, C: Captured<'a>>(
         &self,
         raw: &'a str,
-        caps: &[Option<&'a str>],
+        caps: &C,
         fields: Option<[usize; ERR_FIELDS.len()]>,
         escapes: json::Escapes,
     ) -> Result<Vec<ErrorItem<'a>>, WalkError> {
         match fields {
             Some(at) if raw.starts_with('{') => {
-                let text = |f: usize| caps[at[f]].and_then(|r| json::as_text_of(r, escapes));
+                let text = |f: usize| caps.get(at[f]).and_then(|r| json::as_text_of(r, escapes));
                 Ok(vec![ErrorItem::of_fields(text)])
             }
             _ => self.error_items::<W>(raw),
