@@ -572,3 +572,34 @@ impl<'a> Scanner<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_string_stops_at_its_first_quote_backslash_or_control_byte_from_any_start() {
+        // Every text length around the block sizes, every stop byte at every place (or none),
+        // every start: against the byte-by-byte answer.
+        for len in 0..50 {
+            for stop in [None, Some(b'"'), Some(b'\\'), Some(b'\n'), Some(0x1f)] {
+                for at in 0..len.max(1) {
+                    let mut b = vec![b'a'; len];
+                    if let Some(c) = stop
+                        && len > 0
+                    {
+                        b[at] = c;
+                    }
+                    for i in 0..=len {
+                        let want = (i..len).find(|&k| vector::STOP[b[k] as usize]);
+                        assert_eq!(
+                            string_stop(&b, i),
+                            want,
+                            "len {len}, stop at {at}, from {i}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
