@@ -168,12 +168,28 @@ pub(crate) fn walk_top<'a>(
     json: &'a str,
     caps: &mut Captures<'a>,
 ) -> Result<Escapes, WalkError> {
-    walk(plan, json, caps)?;
     TOP.with(|layouts| {
-        if let Ok(mut layouts) = layouts.try_borrow_mut() {
-            layouts.learn(plan, json, caps);
-        }
-    });
+        walk_and_learn(
+            layouts.try_borrow_mut().ok().as_deref_mut(),
+            plan,
+            json,
+            caps,
+        )
+    })
+}
+
+/// Walks `json`, which matched no layout, and remembers its layout in `layouts` (when the
+/// set is not in use further up the stack).
+fn walk_and_learn<'a>(
+    layouts: Option<&mut Layouts>,
+    plan: &Plan,
+    json: &'a str,
+    caps: &mut Captures<'a>,
+) -> Result<Escapes, WalkError> {
+    walk(plan, json, caps)?;
+    if let Some(l) = layouts {
+        l.learn(plan, json, caps);
+    }
     Ok(Escapes::Maybe)
 }
 
@@ -216,11 +232,7 @@ impl Walker for Fast {
             {
                 return Ok(escapes);
             }
-            walk(plan, json, caps)?;
-            if let Some(l) = &mut layouts {
-                l.learn(plan, json, caps);
-            }
-            Ok(Escapes::Maybe)
+            walk_and_learn(layouts.as_deref_mut(), plan, json, caps)
         })
     }
 

@@ -353,6 +353,14 @@ pub struct Calendar<'a> {
 }
 
 impl Calendar<'_> {
+    /// UTC days; the range is the days of `agg` with a request.
+    fn utc(agg: &Aggregate) -> Calendar<'static> {
+        Calendar {
+            zone: None,
+            in_range: agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64,
+        }
+    }
+
     fn day_of(&self) -> DayOf {
         match self.zone {
             None => DayOf::Utc,
@@ -427,11 +435,22 @@ pub fn offenders(
     rules: &Rules,
     min_rate_limited: u64,
 ) -> io::Result<Vec<Offender>> {
-    let days = Calendar {
-        zone: None,
-        in_range: agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64,
-    };
-    offenders_in(agg, rules, min_rate_limited, &days)
+    offenders_in(agg, rules, min_rate_limited, &Calendar::utc(agg))
+}
+
+/// The keys the offenders analysis looks at: all with RATE_001 responses but `(other)`.
+fn throttled(agg: &Aggregate) -> impl Iterator<Item = KeyThrottles<'_>> {
+    agg.throttles
+        .iter()
+        .filter(|(k, _)| *k != Some(OTHER))
+        .map(|(k, t)| (k, &**t))
+}
+
+/// Key `k`'s events whole: those spilled, read back from `r`, then those still held in `t`.
+fn whole_events(r: &mut SpillReader, k: Option<&str>, t: &Throttles) -> io::Result<Events> {
+    let mut events = r.take(k)?;
+    events.append(&t.events);
+    Ok(events)
 }
 
 /// The first `n` rows of [`offenders`], and how many rows it has in all, analysing only the
@@ -445,31 +464,38 @@ pub fn leading_offenders(
     min_rate_limited: u64,
     n: usize,
 ) -> io::Result<(Vec<Offender>, usize)> {
+    let all_rows = || -> io::Result<(Vec<Offender>, usize)> {
+        let all = offenders(agg, rules, min_rate_limited)?;
+        let total = all.len();
+        Ok((all, total))
+    };
+    // Every row wanted (formats that keep them all): no ranking here.
+    if n >= agg.throttles.len() {
+        return all_rows();
+    }
     let spill = agg.spill.as_ref().filter(|s| s.run_count() > 0);
-    let requests = |k: Option<&str>| agg.keys.get(k).map_or(0, |s| s.requests);
     // A key's RATE_001 responses: those held, or with some spilled to disk, the count in its
     // row (a response adds one event and one to its row's count, and events go where their
     // row goes when rows fold). Checked below for the keys analysed.
-    let rate_limited = |k: Option<&str>, t: &Throttles| match spill {
-        None => t.events.len(),
-        Some(_) => agg.keys.get(k).map_or(0, |s| s.rate_limited),
+    let counts = |k: Option<&str>, t: &Throttles| -> Counts {
+        let row = agg.keys.get(k);
+        let rate_limited = match spill {
+            None => t.events.len(),
+            Some(_) => row.map_or(0, |s| s.rate_limited),
+        };
+        (
+            Reverse(rate_limited),
+            Reverse(row.map_or(0, |s| s.requests)),
+        )
     };
     // As `offenders_in` picks them, ranked by their counts first.
-    let mut keys: Vec<(Counts, KeyThrottles<'_>)> = agg
-        .throttles
-        .iter()
-        .filter(|(k, _)| *k != Some(OTHER))
-        .map(|(k, t)| {
-            let counts = (Reverse(rate_limited(k, t)), Reverse(requests(k)));
-            (counts, (k, &**t))
-        })
+    let mut keys: Vec<(Counts, KeyThrottles<'_>)> = throttled(agg)
+        .map(|(k, t)| (counts(k, t), (k, t)))
         .filter(|((rl, _), _)| rl.0 >= min_rate_limited.max(1))
         .collect();
     let total = keys.len();
     if n >= total {
-        let all = offenders(agg, rules, min_rate_limited)?;
-        let total = all.len();
-        return Ok((all, total));
+        return all_rows();
     }
     if n == 0 {
         return Ok((Vec::new(), total));
@@ -495,33 +521,31 @@ pub fn leading_offenders(
         let mut reader = spill.reader()?;
         for i in by_key {
             let ((Reverse(count), _, _), (k, t)) = ranked[i];
-            let mut events = reader.take(k)?;
-            events.append(&t.events);
+            let events = whole_events(&mut reader, k, t)?;
             if events.len() != count {
                 debug_assert!(false, "{k:?}: {} events, {count} in its row", events.len());
                 // Not as counted: rank every key by its events read back.
-                let mut all = offenders(agg, rules, min_rate_limited)?;
-                let total = all.len();
+                let (mut all, total) = all_rows()?;
                 all.truncate(n);
                 return Ok((all, total));
             }
             whole[i] = Some(events);
         }
     }
-    let days_in_range = agg.days.iter().filter(|(d, _)| d.is_some()).count() as u64;
-    let (mut day_of, mut scratch) = (DayOf::Utc, Scratch::default());
+    let days = Calendar::utc(agg);
+    let (mut day_of, mut scratch) = (days.day_of(), Scratch::default());
     let rows = ranked
         .into_iter()
         .zip(&whole)
-        .map(|((_, (k, t)), whole)| {
+        .map(|(((_, Reverse(requests), _), (k, t)), whole)| {
             analyse(
                 k,
-                requests(k),
+                requests,
                 whole.as_ref().unwrap_or(&t.events),
                 &t.limit_types,
                 &mut day_of,
                 &mut scratch,
-                days_in_range,
+                days.in_range,
                 rules,
             )
         })
@@ -539,12 +563,7 @@ pub fn offenders_in(
     min_rate_limited: u64,
     days: &Calendar<'_>,
 ) -> io::Result<Vec<Offender>> {
-    let mut keys: Vec<KeyThrottles<'_>> = agg
-        .throttles
-        .iter()
-        .filter(|(k, _)| *k != Some(OTHER))
-        .map(|(k, t)| (k, &**t))
-        .collect();
+    let mut keys: Vec<KeyThrottles<'_>> = throttled(agg).collect();
     let mut spilled = match &agg.spill {
         Some(s) if s.run_count() > 0 => {
             keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -560,14 +579,7 @@ pub fn offenders_in(
         let Some(r) = spilled else {
             return Ok(Vec::new());
         };
-        batch
-            .iter()
-            .map(|(k, t)| {
-                let mut events = r.take(*k)?;
-                events.append(&t.events);
-                Ok(events)
-            })
-            .collect()
+        batch.iter().map(|&(k, t)| whole_events(r, k, t)).collect()
     };
     let batches: Vec<&[KeyThrottles<'_>]> = keys.chunks(BATCH).collect();
     // One thread's share of a batch: blocks of keys taken until none are left, analysed
