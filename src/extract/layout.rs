@@ -251,7 +251,8 @@ impl Layout {
         caps: &mut Captures<'a>,
         starts: &mut Starts,
     ) -> Option<Escapes> {
-        let escapes = self.matches(json, starts)?;
+        let mut marks = Marks::default();
+        let escapes = self.try_match(mark(&mut marks, json), json, starts)?;
         self.fill(json, starts, caps);
         Some(escapes)
     }
@@ -316,6 +317,115 @@ impl Layout {
         } else {
             Escapes::None
         })
+    }
+
+    /// [`Layout::matches`], with the line's string stops and digits found beforehand (`marks`,
+    /// see [`vector::wide::Marks`]): a string's plain run ends at the stop after its opening
+    /// quote, a number's digits are a run of marks. A string with an escape, and a number
+    /// with a sign, fraction or exponent, are read by the scanner, as there.
+    ///
+    /// # Safety
+    /// The CPU must have what [`vector::wide::available`] checks.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512bw,bmi2")]
+    fn matches_marked(
+        &self,
+        json: &str,
+        marks: &vector::wide::Marks,
+        starts: &mut Starts,
+    ) -> Option<Escapes> {
+        let b = json.as_bytes();
+        let mut s = Scanner::new(json);
+        let mut i = 0;
+        let mut t = 0;
+        for st in &self.steps {
+            if st.len > 0 {
+                starts[t] = i as u32;
+                t += 1;
+                if !self.literal_at(b, i, st) {
+                    return None;
+                }
+                i += st.len as usize;
+            }
+            match st.value {
+                Value::Str => {
+                    starts[t] = i as u32;
+                    t += 1;
+                    if b.get(i) != Some(&b'"') {
+                        return None;
+                    }
+                    let end = marks.stop_after(i)?;
+                    if b[end] == b'"' {
+                        i = end + 1;
+                    } else {
+                        s.i = i;
+                        s.skip_string().ok()?;
+                        i = s.i;
+                    }
+                }
+                Value::Num => {
+                    starts[t] = i as u32;
+                    t += 1;
+                    let run = marks.digits(i);
+                    if run > 0
+                        && (run == 1 || b[i] != b'0')
+                        && !matches!(b.get(i + run), Some(b'.' | b'e' | b'E'))
+                    {
+                        i += run;
+                    } else {
+                        s.i = i;
+                        s.number().ok()?;
+                        i = s.i;
+                    }
+                }
+                Value::End => {}
+            }
+        }
+        if i != b.len() {
+            return None;
+        }
+        starts[t] = i as u32;
+        Some(if s.escaped {
+            Escapes::Maybe
+        } else {
+            Escapes::None
+        })
+    }
+
+    /// [`Layout::matches`], from the line's marks when it has them (only where the CPU has
+    /// what [`vector::wide::available`] checks). Tests check that both ways agree on every
+    /// line they try.
+    #[inline(always)]
+    fn try_match(&self, marks: Option<&Marks>, json: &str, starts: &mut Starts) -> Option<Escapes> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(marks) = marks {
+            // SAFETY: marks are made only where the CPU has what `matches_marked` uses.
+            let got = unsafe { self.matches_marked(json, marks, starts) };
+            #[cfg(test)]
+            self.agrees(got, json, starts);
+            return got;
+        }
+        let _ = marks;
+        self.matches(json, starts)
+    }
+
+    /// Asserts that [`Layout::matches`] gives `got` and the same token starts.
+    #[cfg(test)]
+    fn agrees(&self, got: Option<Escapes>, json: &str, starts: &Starts) {
+        let mut again = [u32::MAX; MAX_TOKENS + 2];
+        let want = self.matches(json, &mut again);
+        assert_eq!(got, want, "{json}");
+        if want.is_some() {
+            // A start for each literal and each value, and the line's end.
+            let literals = self.steps.iter().filter(|st| st.len > 0).count();
+            let values = self
+                .steps
+                .iter()
+                .filter(|st| st.value != Value::End)
+                .count();
+            let tokens = literals + values + 1;
+            assert_eq!(starts[..tokens], again[..tokens], "{json}");
+        }
     }
 
     /// Whether `b` holds step `st`'s literal at `at`.
@@ -422,6 +532,26 @@ const MAX_CREDIT: u32 = BUILD_COST * 16;
 /// order).
 type Starts = [u32; MAX_TOKENS + 2];
 
+#[cfg(target_arch = "x86_64")]
+use vector::wide::Marks;
+/// No marks where there is no AVX-512.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Debug, Default)]
+struct Marks;
+
+/// The marks of `json`, made in `marks`; `None` where this CPU makes none or the line is too
+/// long (see [`Marks::read`]).
+#[inline]
+fn mark<'m>(marks: &'m mut Marks, json: &str) -> Option<&'m Marks> {
+    #[cfg(target_arch = "x86_64")]
+    if marks.usable() {
+        // SAFETY: `usable` says the CPU has what `read` uses.
+        return unsafe { marks.read(json.as_bytes()) }.then_some(&*marks);
+    }
+    let _ = (marks, json);
+    None
+}
+
 /// The layouts of the plans a thread has used lately.
 #[derive(Debug)]
 pub(crate) struct Layouts {
@@ -429,6 +559,8 @@ pub(crate) struct Layouts {
     /// Room for [`Layout::apply`], reused: an array on its stack was zeroed for every try
     /// (a memset call, 1.3% of a run at -j 1 and 2.8% on the worker thread at -j 2).
     starts: Box<Starts>,
+    /// Room for the marks of a line, made once for all the layouts it is tried against.
+    marks: Box<Marks>,
     /// Layout tries so far, for tests of the order.
     #[cfg(test)]
     tries: u64,
@@ -439,6 +571,7 @@ impl Default for Layouts {
         Layouts {
             sets: Vec::new(),
             starts: Box::new([0; MAX_TOKENS + 2]),
+            marks: Box::default(),
             #[cfg(test)]
             tries: 0,
         }
@@ -524,6 +657,12 @@ impl Layouts {
             set.layouts.len().min(TRIES_WITHOUT_CREDIT)
         };
         let b = bucket(json.len());
+        // The line's marks, for all its tries.
+        let marks = if tries > 0 {
+            mark(&mut self.marks, json)
+        } else {
+            None
+        };
         // The two hinted layouts first (a hint may be stale: it only orders the tries).
         // With little credit, no hints: the first two layouts alone, as without hints.
         let hinted = if tries == set.layouts.len() {
@@ -539,7 +678,7 @@ impl Layouts {
             {
                 self.tries += 1;
             }
-            if let Some(escapes) = layout.matches(json, &mut self.starts) {
+            if let Some(escapes) = layout.try_match(marks, json, &mut self.starts) {
                 set.matched(h);
                 if n == 1 {
                     set.hints[b].swap(0, 1);
@@ -552,7 +691,7 @@ impl Layouts {
             {
                 self.tries += 1;
             }
-            if let Some(escapes) = set.layouts[k].matches(json, &mut self.starts) {
+            if let Some(escapes) = set.layouts[k].try_match(marks, json, &mut self.starts) {
                 let mut at = k;
                 if k > 0 {
                     set.layouts.swap(k, k - 1);
@@ -716,6 +855,38 @@ mod tests {
             .apply(line, &mut got, &mut [0; MAX_TOKENS + 2])
             .is_some();
         (matched, got)
+    }
+
+    #[test]
+    fn marked_lines_match_as_unmarked_ones_for_values_of_every_form() {
+        // `Layout::apply` matches from the line's marks where the CPU makes them, and (in
+        // tests) asserts that the unmarked match agrees, token starts and all.
+        let plan = plan();
+        let line = r#"{"ts":"a","n":12,"api_key":"k"}"#;
+        let layout = Layout::new(&plan, line, &walk(&plan, line)).unwrap();
+        let long = "7".repeat(70);
+        let numbers = [
+            "0", "7", "-1", "01", "00", "1.5", "1.", "1e5", "1E+5", "1e", "-", "", "x", &long,
+        ];
+        let pad = "p".repeat(60);
+        let texts = [
+            "", "a", "a\\\"b", "\\u0041", "\\x", "a\tb", "a\u{1f}b", &pad, "\"",
+        ];
+        let mut matched = 0;
+        for n in numbers {
+            for text in texts {
+                // The string before the number and after it: stops in either 64-byte word.
+                for (ts, key) in [(text, "k"), (&*pad, text)] {
+                    let line = format!(r#"{{"ts":"{ts}","n":{n},"api_key":"{key}"}}"#);
+                    let (ok, got) = tried(&layout, &plan, &line);
+                    if ok {
+                        matched += 1;
+                        assert_eq!(got, walk(&plan, &line), "{line}");
+                    }
+                }
+            }
+        }
+        assert!(matched > 50, "{matched}");
     }
 
     #[test]
