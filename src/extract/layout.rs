@@ -12,7 +12,7 @@
 use super::fast::Scanner;
 use super::fields::{Plan, per_plan};
 use super::json::{Captures, Escapes};
-use super::vector;
+use super::vector::{self, Marks};
 
 /// Most tokens, literal bytes (counted in whole blocks) and captures of one layout; longer
 /// lines are not remembered.
@@ -319,21 +319,11 @@ impl Layout {
         })
     }
 
-    /// [`Layout::matches`], with the line's string stops and digits found beforehand (`marks`,
-    /// see [`vector::wide::Marks`]): a string's plain run ends at the stop after its opening
-    /// quote, a number's digits are a run of marks. A string with an escape, and a number
-    /// with a sign, fraction or exponent, are read by the scanner, as there.
-    ///
-    /// # Safety
-    /// The CPU must have what [`vector::wide::available`] checks.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512bw,bmi2")]
-    fn matches_marked(
-        &self,
-        json: &str,
-        marks: &vector::wide::Marks,
-        starts: &mut Starts,
-    ) -> Option<Escapes> {
+    /// [`Layout::matches`], with the line's string stops and digits found beforehand (see
+    /// [`Marks`]): a string's plain run ends at the stop after its opening quote, a number's
+    /// digits are a run of marks. A string with an escape, and a number with a sign, a
+    /// leading zero, a fraction or an exponent, are read by the scanner, as there.
+    fn matches_marked(&self, json: &str, marks: &Marks, starts: &mut Starts) -> Option<Escapes> {
         let b = json.as_bytes();
         let mut s = Scanner::new(json);
         let mut i = 0;
@@ -366,7 +356,7 @@ impl Layout {
                 Value::Num => {
                     starts[t] = i as u32;
                     t += 1;
-                    let run = marks.digits(i);
+                    let run = marks.digit_run(i);
                     if run > 0
                         && (run == 1 || b[i] != b'0')
                         && !matches!(b.get(i + run), Some(b'.' | b'e' | b'E'))
@@ -392,21 +382,17 @@ impl Layout {
         })
     }
 
-    /// [`Layout::matches`], from the line's marks when it has them (only where the CPU has
-    /// what [`vector::wide::available`] checks). Tests check that both ways agree on every
-    /// line they try.
+    /// [`Layout::matches`], from the line's marks when it has them. Tests check that both
+    /// ways agree on every line they try.
     #[inline(always)]
     fn try_match(&self, marks: Option<&Marks>, json: &str, starts: &mut Starts) -> Option<Escapes> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(marks) = marks {
-            // SAFETY: marks are made only where the CPU has what `matches_marked` uses.
-            let got = unsafe { self.matches_marked(json, marks, starts) };
-            #[cfg(test)]
-            self.agrees(got, json, starts);
-            return got;
-        }
-        let _ = marks;
-        self.matches(json, starts)
+        let Some(marks) = marks else {
+            return self.matches(json, starts);
+        };
+        let got = self.matches_marked(json, marks, starts);
+        #[cfg(test)]
+        self.agrees(got, json, starts);
+        got
     }
 
     /// Asserts that [`Layout::matches`] gives `got` and the same token starts.
@@ -532,24 +518,11 @@ const MAX_CREDIT: u32 = BUILD_COST * 16;
 /// order).
 type Starts = [u32; MAX_TOKENS + 2];
 
-#[cfg(target_arch = "x86_64")]
-use vector::wide::Marks;
-/// No marks where there is no AVX-512.
-#[cfg(not(target_arch = "x86_64"))]
-#[derive(Debug, Default)]
-struct Marks;
-
-/// The marks of `json`, made in `marks`; `None` where this CPU makes none or the line is too
+/// The marks of `json`, made in `marks`; `None` where the CPU makes none or the line is too
 /// long (see [`Marks::read`]).
 #[inline]
 fn mark<'m>(marks: &'m mut Marks, json: &str) -> Option<&'m Marks> {
-    #[cfg(target_arch = "x86_64")]
-    if marks.usable() {
-        // SAFETY: `usable` says the CPU has what `read` uses.
-        return unsafe { marks.read(json.as_bytes()) }.then_some(&*marks);
-    }
-    let _ = (marks, json);
-    None
+    marks.read(json.as_bytes()).then_some(&*marks)
 }
 
 /// The layouts of the plans a thread has used lately.
@@ -859,8 +832,8 @@ mod tests {
 
     #[test]
     fn marked_lines_match_as_unmarked_ones_for_values_of_every_form() {
-        // `Layout::apply` matches from the line's marks where the CPU makes them, and (in
-        // tests) asserts that the unmarked match agrees, token starts and all.
+        // `Layout::apply` matches from the line's marks (in tests, made byte by byte where the
+        // CPU has no AVX-512), and asserts that the unmarked match agrees, token starts and all.
         let plan = plan();
         let line = r#"{"ts":"a","n":12,"api_key":"k"}"#;
         let layout = Layout::new(&plan, line, &walk(&plan, line)).unwrap();
