@@ -323,6 +323,10 @@ impl Layout {
     /// [`Marks`]): a string's plain run ends at the stop after its opening quote, a number's
     /// digits are a run of marks. A string with an escape, and a number with a sign, a
     /// leading zero, a fraction or an exponent, are read by the scanner, as there.
+    ///
+    /// Out of line, as `matches`: inlined into the search loop, the PGO build was 1.9% slower
+    /// (the plain build did not change).
+    #[inline(never)]
     fn matches_marked(&self, json: &str, marks: &Marks, starts: &mut Starts) -> Option<Escapes> {
         let b = json.as_bytes();
         let mut s = Scanner::new(json);
