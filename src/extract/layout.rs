@@ -278,6 +278,28 @@ impl Layout {
     /// contents on entry do not matter); on a match, says whether a string had an escape.
     #[inline]
     fn matches(&self, json: &str, starts: &mut Starts) -> Option<Escapes> {
+        self.steps_match(json, starts, None)
+    }
+
+    /// [`Layout::matches`], with the line's string stops and digits found beforehand (see
+    /// [`Marks`]). Out of line, as `matches`: inlined into the search loop, the PGO build was
+    /// 1.9% slower (the plain build did not change).
+    #[inline(never)]
+    fn matches_marked(&self, json: &str, marks: &Marks, starts: &mut Starts) -> Option<Escapes> {
+        self.steps_match(json, starts, Some(marks))
+    }
+
+    /// [`Layout::matches`], from `marks` when given: a string's plain run then ends at the
+    /// stop after its opening quote, and a number's digits are a run of marks. A string with
+    /// an escape, and a number with a sign, a leading zero, a fraction or an exponent, are
+    /// read by the scanner, as every value is without marks.
+    #[inline(always)]
+    fn steps_match(
+        &self,
+        json: &str,
+        starts: &mut Starts,
+        marks: Option<&Marks>,
+    ) -> Option<Escapes> {
         let b = json.as_bytes();
         let mut t = 0;
         let mut s = Scanner::new(json);
@@ -294,15 +316,26 @@ impl Layout {
                 Value::Str => {
                     starts[t] = s.i as u32;
                     t += 1;
-                    if b.get(s.i) != Some(&b'"') || s.skip_string().is_err() {
+                    if b.get(s.i) != Some(&b'"') {
                         return None;
+                    }
+                    match marks.map(|m| m.stop_after(s.i)) {
+                        Some(None) => return None,
+                        Some(Some(end)) if b[end] == b'"' => s.i = end + 1,
+                        _ => s.skip_string().ok()?,
                     }
                 }
                 Value::Num => {
                     starts[t] = s.i as u32;
                     t += 1;
-                    if s.number().is_err() {
-                        return None;
+                    let run = marks.map_or(0, |m| m.digit_run(s.i));
+                    if run > 0
+                        && (run == 1 || b[s.i] != b'0')
+                        && !matches!(b.get(s.i + run), Some(b'.' | b'e' | b'E'))
+                    {
+                        s.i += run;
+                    } else {
+                        s.number().ok()?;
                     }
                 }
                 Value::End => {}
@@ -312,73 +345,6 @@ impl Layout {
             return None;
         }
         starts[t] = s.i as u32;
-        Some(if s.escaped {
-            Escapes::Maybe
-        } else {
-            Escapes::None
-        })
-    }
-
-    /// [`Layout::matches`], with the line's string stops and digits found beforehand (see
-    /// [`Marks`]): a string's plain run ends at the stop after its opening quote, a number's
-    /// digits are a run of marks. A string with an escape, and a number with a sign, a
-    /// leading zero, a fraction or an exponent, are read by the scanner, as there.
-    ///
-    /// Out of line, as `matches`: inlined into the search loop, the PGO build was 1.9% slower
-    /// (the plain build did not change).
-    #[inline(never)]
-    fn matches_marked(&self, json: &str, marks: &Marks, starts: &mut Starts) -> Option<Escapes> {
-        let b = json.as_bytes();
-        let mut s = Scanner::new(json);
-        let mut i = 0;
-        let mut t = 0;
-        for st in &self.steps {
-            if st.len > 0 {
-                starts[t] = i as u32;
-                t += 1;
-                if !self.literal_at(b, i, st) {
-                    return None;
-                }
-                i += st.len as usize;
-            }
-            match st.value {
-                Value::Str => {
-                    starts[t] = i as u32;
-                    t += 1;
-                    if b.get(i) != Some(&b'"') {
-                        return None;
-                    }
-                    let end = marks.stop_after(i)?;
-                    if b[end] == b'"' {
-                        i = end + 1;
-                    } else {
-                        s.i = i;
-                        s.skip_string().ok()?;
-                        i = s.i;
-                    }
-                }
-                Value::Num => {
-                    starts[t] = i as u32;
-                    t += 1;
-                    let run = marks.digit_run(i);
-                    if run > 0
-                        && (run == 1 || b[i] != b'0')
-                        && !matches!(b.get(i + run), Some(b'.' | b'e' | b'E'))
-                    {
-                        i += run;
-                    } else {
-                        s.i = i;
-                        s.number().ok()?;
-                        i = s.i;
-                    }
-                }
-                Value::End => {}
-            }
-        }
-        if i != b.len() {
-            return None;
-        }
-        starts[t] = i as u32;
         Some(if s.escaped {
             Escapes::Maybe
         } else {
