@@ -282,8 +282,8 @@ impl Layout {
     }
 
     /// [`Layout::matches`], with the line's string stops and digits found beforehand (see
-    /// [`Marks`]). Out of line, as `matches`: inlined into the search loop, the PGO build was
-    /// 1.9% slower (the plain build did not change).
+    /// [`Marks`]). Kept out of line: inlined into the search loop, the PGO build was 1.9%
+    /// slower (the plain build did not change).
     #[inline(never)]
     fn matches_marked(&self, json: &str, marks: &Marks, starts: &mut Starts) -> Option<Escapes> {
         self.steps_match(json, starts, Some(marks))
@@ -328,6 +328,8 @@ impl Layout {
                 Value::Num => {
                     starts[t] = s.i as u32;
                     t += 1;
+                    // The common numbers of `Scanner::number`'s grammar (digits, no leading
+                    // zero, no fraction or exponent) from the marks; the rest from it.
                     let run = marks.map_or(0, |m| m.digit_run(s.i));
                     if run > 0
                         && (run == 1 || b[s.i] != b'0')

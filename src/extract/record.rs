@@ -275,7 +275,7 @@ impl Extractor {
         if fast && let Ok(line) = self.extract_fast(prefix_time, json) {
             return line;
         }
-        match self.extract::<Serde>(prefix_time, json) {
+        match self.extract_serde(prefix_time, json) {
             Ok(line) => line,
             Err(_) => unreachable!("the reference walker never bails"),
         }
@@ -338,15 +338,16 @@ impl Extractor {
         split_prefix(text).ok_or(Line::Malformed(Malformed::NoObject))
     }
 
-    /// Extracts the record from a line's JSON text with walker `W`.
-    fn extract<'a, W: Walker>(
+    /// Extracts the record from a line's JSON text with the reference walker (the fast one
+    /// goes through [`Extractor::extract_fast`]).
+    fn extract_serde<'a>(
         &self,
         prefix_time: Option<i64>,
         json: &'a str,
     ) -> Result<Line<'a>, WalkError> {
         let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
-        let walked = W::object(&self.record, json, &mut caps[..self.record.captures()]);
-        self.interpret_walk::<W>(prefix_time, walked, &caps)
+        let walked = Serde::object(&self.record, json, &mut caps[..self.record.captures()]);
+        self.interpret_walk::<Serde>(prefix_time, walked, &caps)
     }
 
     /// Extracts the record with the fast walker: read in place when the line matches a
