@@ -19,9 +19,19 @@ use super::vector::{self, Marks};
 const MAX_TOKENS: usize = 64;
 const MAX_TEXT: usize = 2048;
 const MAX_CAPS: usize = super::fields::MAX_CAPTURES;
-/// A capture a layout leaves empty, in [`Layout::span_of`].
-const NO_SPAN: u8 = u8::MAX;
-const _: () = assert!(MAX_CAPS < NO_SPAN as usize);
+/// A capture a layout leaves empty, in [`Layout::spans`]: its token is past any line's
+/// token starts, so looking it up finds nothing.
+const NO_SPAN: Span = Span {
+    from: Place {
+        token: u16::MAX,
+        offset: 0,
+    },
+    to: Place {
+        token: u16::MAX,
+        offset: 0,
+    },
+};
+const _: () = assert!(MAX_TOKENS + 2 < u16::MAX as usize);
 /// Layouts remembered per plan and thread, tried in order after the hinted ones (see
 /// [`HINT_BUCKETS`]); a match outside the hints moves a layout one place forward, so the
 /// common ones settle first (a log of mixed shapes uses about 40: 8 ways made it 20% slower
@@ -49,6 +59,13 @@ struct Place {
     offset: u16,
 }
 
+/// Where a capture starts and ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    from: Place,
+    to: Place,
+}
+
 #[derive(Debug)]
 struct Layout {
     /// Each literal's bytes, zero-padded to whole blocks of 16.
@@ -57,11 +74,13 @@ struct Layout {
     /// tokens is 9 steps (one dispatch per step, and a literal compared without a branch
     /// per block).
     steps: Vec<Step>,
-    /// The captures the line filled, with their spans; the others stay `None`.
-    caps: Vec<(u8, Place, Place)>,
-    /// For each capture index, its entry in `caps` ([`NO_SPAN`]: left empty), so a matched
-    /// line's capture is read where it lies, with no array of captures filled for each line.
-    span_of: [u8; MAX_CAPS],
+    /// The captures the line filled; the others stay `None`.
+    filled: Vec<u8>,
+    /// For each capture index, its span ([`NO_SPAN`]: left empty), so a matched line's
+    /// capture is read where it lies, with no array of captures filled for each line. Held
+    /// here, not through an index into a list: a capture read one load sooner (the chain of
+    /// loads was 20% of interpreting a line).
+    spans: [Span; MAX_CAPS],
     /// For each group of the plan, the captures the layout fills, in the group's order: all
     /// that a reader of a group needs to look at.
     present: Vec<Vec<usize>>,
@@ -205,22 +224,23 @@ impl Layout {
             })
         };
         let base = json.as_ptr() as usize;
-        let mut spans = Vec::new();
+        let mut spans = [NO_SPAN; MAX_CAPS];
+        let mut filled = Vec::new();
         for (c, v) in caps.iter().enumerate() {
             if let Some(v) = v {
                 let from = v.as_ptr() as usize - base;
-                spans.push((c as u8, place(from)?, place(from + v.len())?));
+                spans[c] = Span {
+                    from: place(from)?,
+                    to: place(from + v.len())?,
+                };
+                filled.push(c as u8);
             }
-        }
-        let mut span_of = [NO_SPAN; MAX_CAPS];
-        for (k, &(c, _, _)) in spans.iter().enumerate() {
-            span_of[c as usize] = k as u8;
         }
         let present = (0..plan.groups())
             .map(|g| {
                 let group = plan.group(g).iter().copied();
                 group
-                    .filter(|&c| span_of.get(c).is_some_and(|&k| k != NO_SPAN))
+                    .filter(|&c| spans.get(c).is_some_and(|&s| s != NO_SPAN))
                     .collect()
             })
             .collect();
@@ -234,8 +254,8 @@ impl Layout {
         Some(Layout {
             bytes,
             steps: steps_of(&tokens),
-            caps: spans,
-            span_of,
+            filled,
+            spans,
             present,
             end,
             used: 0,
@@ -259,19 +279,20 @@ impl Layout {
 
     /// Fills `caps` from `json`, a line this layout matched with token starts `starts`.
     fn fill<'a>(&self, json: &'a str, starts: &Starts, caps: &mut Captures<'a>) {
-        for (k, &(c, _, _)) in self.caps.iter().enumerate() {
+        for &c in &self.filled {
             if let Some(slot) = caps.get_mut(c as usize) {
-                *slot = self.span(k, json, starts);
+                *slot = self.span(c as usize, json, starts);
             }
         }
     }
 
-    /// The text of capture `k` of `caps` in `json` (matched, with token starts `starts`).
+    /// The text of capture `c` in `json` (matched, with token starts `starts`); `None`
+    /// when the layout leaves it empty.
     #[inline]
-    fn span<'a>(&self, k: usize, json: &'a str, starts: &Starts) -> Option<&'a str> {
-        let &(_, from, to) = self.caps.get(k)?;
-        let at = |p: Place| starts[p.token as usize] as usize + p.offset as usize;
-        json.get(at(from)..at(to))
+    fn span<'a>(&self, c: usize, json: &'a str, starts: &Starts) -> Option<&'a str> {
+        let Span { from, to } = *self.spans.get(c)?;
+        let at = |p: Place| Some(*starts.get(p.token as usize)? as usize + p.offset as usize);
+        json.get(at(from)?..at(to)?)
     }
 
     /// Matches `json` against the layout, noting in `starts` where each token starts (its
@@ -536,8 +557,7 @@ impl<'a> Matched<'_, 'a> {
     /// The text of capture `c`, or `None` when the layout leaves it empty.
     #[inline]
     pub(crate) fn get(&self, c: usize) -> Option<&'a str> {
-        let k = *self.layout.span_of.get(c)?;
-        self.layout.span(k as usize, self.json, self.starts)
+        self.layout.span(c, self.json, self.starts)
     }
 
     /// The captures of the plan's group `g` that the layout fills, in the group's order.
