@@ -1,7 +1,7 @@
 //! Per-day aggregates for `errlens daily`: the whole-range [`Aggregate`] for each local day,
 //! plus what only a day's report shows (hours by group, each key's codes).
 
-use super::{Aggregate, Caps, Folded, Keyed, Merge, ReqErr, Runs, Sink, Totals};
+use super::{Aggregate, Caps, Folded, Hint, Keyed, Merge, ReqErr, Runs, Sink, Totals};
 use crate::extract::Record;
 use crate::zone::{Local, Zone};
 
@@ -109,13 +109,14 @@ impl Sink for Daily {
     }
 
     /// The key's slot in the day of the line before: lines mostly share their day.
-    fn prefetch(&self, rec: &Record<'_>) {
-        if let Some(d) = self.days.last() {
-            d.agg.keys.prefetch(rec.key.as_deref());
+    fn prefetch(&self, rec: &Record<'_>) -> Hint {
+        match self.days.last() {
+            Some(d) => d.agg.keys.prefetch(rec.key.as_deref()),
+            None => Hint::default(),
         }
     }
 
-    fn add_request(&mut self, rec: &Record<'_>) {
+    fn add_request(&mut self, rec: &Record<'_>, hint: Hint) {
         let (day, hour) = match rec.time {
             Some(t) => {
                 let (d, h) = self.local.day_hour(t);
@@ -125,7 +126,7 @@ impl Sink for Daily {
         };
         let d = self.days.entry(day);
         d.agg.caps = self.caps;
-        d.agg.add_request(rec);
+        d.agg.add_hinted(rec, hint);
         let cap = self.caps.codes;
         let error = rec.is_error();
         d.hours[hour].merge(ReqErr {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use indicatif::ProgressBar;
 
-use super::{Aggregate, Merge, Sink};
+use super::{Aggregate, Hint, Merge, Sink};
 use crate::error::{InputError, RunError};
 use crate::extract::{Extractor, Line, Malformed};
 use crate::filter::Filter;
@@ -109,6 +109,7 @@ impl<S: Sink> Partial<S> {
     }
 
     /// Counts one classified line.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     fn line(
         &mut self,
@@ -118,6 +119,7 @@ impl<S: Sink> Partial<S> {
         n: u64,
         filter: &Filter,
         keep_rejects: bool,
+        hint: Hint,
     ) {
         let t = self.agg.totals();
         t.lines += 1;
@@ -133,7 +135,7 @@ impl<S: Sink> Partial<S> {
             }
             Line::Request(rec) => {
                 if filter.accepts(&rec) {
-                    self.agg.add_request(&rec);
+                    self.agg.add_request(&rec, hint);
                 } else {
                     self.agg.totals().filtered += 1;
                 }
@@ -147,7 +149,7 @@ impl<S: Sink> Partial<S> {
     #[inline]
     fn hold<'a>(
         &mut self,
-        held: &mut Option<(Line<'a>, &'a [u8], u64)>,
+        held: &mut Option<(Line<'a>, &'a [u8], u64, Hint)>,
         class: Line<'a>,
         raw: &'a [u8],
         n: u64,
@@ -155,11 +157,12 @@ impl<S: Sink> Partial<S> {
         filter: &Filter,
         keep_rejects: bool,
     ) {
-        if let Line::Request(rec) = &class {
-            self.agg.prefetch(rec);
-        }
-        if let Some((class, raw, n)) = held.replace((class, raw, n)) {
-            self.line(class, raw, chunk, n, filter, keep_rejects);
+        let hint = match &class {
+            Line::Request(rec) => self.agg.prefetch(rec),
+            _ => Hint::default(),
+        };
+        if let Some((class, raw, n, hint)) = held.replace((class, raw, n, hint)) {
+            self.line(class, raw, chunk, n, filter, keep_rejects, hint);
         }
     }
 
@@ -202,8 +205,8 @@ impl<S: Sink> Partial<S> {
                         }
                     }
                 }
-                if let Some((class, raw, n)) = held {
-                    self.line(class, raw, chunk, n, filter, keep_rejects);
+                if let Some((class, raw, n, hint)) = held {
+                    self.line(class, raw, chunk, n, filter, keep_rejects, hint);
                 }
             }
             Piece::Oversized { head, len } => {

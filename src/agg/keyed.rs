@@ -32,6 +32,18 @@ pub struct Keyed<V> {
     none: Option<V>,
 }
 
+/// A name's hash in one table, from [`Keyed::prefetch`], so that the lookup after it does not
+/// hash the name again (a 32-byte API key twice a line). It names the bytes it hashed (their
+/// address and length, which stay put while the line is held) and the table's seed; the
+/// default names nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hint {
+    at: usize,
+    len: usize,
+    seed: u64,
+    hash: u64,
+}
+
 /// A name and its value, a cache line apart from the next: an API key's entry (a 40-byte
 /// name and 24 bytes of counts) is exactly one line, so the prefetch of a slot and the one
 /// after it (see [`Keyed::prefetch`]) covers a probe that goes one step further. The hash is
@@ -239,15 +251,35 @@ impl<V> Keyed<V> {
     }
 
     /// Starts loading the slot `key` lands in, so that a lookup a little later finds it in
-    /// the cache. Only a hint: the result of every call is the same without it.
+    /// the cache, and returns its hash for that lookup. Only a hint: the result of every
+    /// call is the same without it.
     #[inline]
-    pub fn prefetch(&self, key: Option<&str>) {
-        if let Some(k) = key
-            && !self.slots.is_empty()
-        {
-            let i = self.hash(k) as usize & (self.slots.len() - 1);
+    pub fn prefetch(&self, key: Option<&str>) -> Hint {
+        let Some(k) = key else {
+            return Hint::default();
+        };
+        let hash = self.hash(k);
+        if !self.slots.is_empty() {
+            let i = hash as usize & (self.slots.len() - 1);
             prefetch(self.tags.as_ptr().wrapping_add(i));
             prefetch(self.slots.as_ptr().wrapping_add(i));
+        }
+        Hint {
+            at: k.as_ptr() as usize,
+            len: k.len(),
+            seed: self.seed,
+            hash,
+        }
+    }
+
+    /// `k`'s hash: `hint`'s when it was made for these very bytes in a table with this
+    /// seed, else computed.
+    #[inline(always)]
+    fn hash_hinted(&self, k: &str, hint: Hint) -> u64 {
+        if hint.at == k.as_ptr() as usize && hint.len == k.len() && hint.seed == self.seed {
+            hint.hash
+        } else {
+            self.hash(k)
         }
     }
 
@@ -271,10 +303,17 @@ impl<V: Default> Keyed<V> {
     /// The value for `key`, created empty on first use.
     #[inline(always)]
     pub fn entry(&mut self, key: Option<&str>) -> &mut V {
+        self.entry_hinted(key, Hint::default())
+    }
+
+    /// [`Keyed::entry`], with the hash [`Keyed::prefetch`] made for `key` (a hint made for
+    /// other bytes or another table is not used).
+    #[inline(always)]
+    pub fn entry_hinted(&mut self, key: Option<&str>, hint: Hint) -> &mut V {
         match key {
             None => self.none.get_or_insert_with(V::default),
             Some(k) => {
-                let hash = self.hash(k);
+                let hash = self.hash_hinted(k, hint);
                 // A hit inline; a new key (rare after the first lines) out of line.
                 let found = (!self.slots.is_empty()).then(|| self.slot_of(k, hash));
                 let i = match found {
@@ -487,8 +526,17 @@ mod tests {
                 _ => format!("{}{}", "long-".repeat(10), i % 5_000),
             };
             *want.entry(k.clone()).or_insert(0u64) += i;
-            got.prefetch(Some(&k));
-            *got.entry(Some(&k)) += i;
+            let hint = got.prefetch(Some(&k));
+            // The hint of these bytes is used; a hint of other bytes (even equal ones
+            // elsewhere) or of another table is not, and must not misplace the key.
+            let other_table = Keyed::<u64>::default();
+            let given = match i % 4 {
+                0 => hint,
+                1 => got.prefetch(Some(&format!("{k}x"))),
+                2 => got.prefetch(Some(&k.clone())),
+                _ => other_table.prefetch(Some(&k)),
+            };
+            *got.entry_hinted(Some(&k), given) += i;
         }
         assert_eq!(got.len(), want.len());
         for (k, v) in &want {

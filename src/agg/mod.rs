@@ -19,7 +19,7 @@ use crate::extract::Record;
 use crate::extract::retry::parse_retry_after;
 pub use events::Events;
 pub use few::NameCounts;
-pub use keyed::{Keyed, OTHER};
+pub use keyed::{Hint, Keyed, OTHER};
 pub use spill::Spill;
 pub use tables::{ByStatus, Runs};
 
@@ -60,10 +60,14 @@ impl<K: Hash + Eq, V: Merge + Default> Merge for HashMap<K, V> {
 pub trait Sink: Merge + Send {
     /// The line buckets (the driver counts blank, malformed, unrecognized and filtered lines).
     fn totals(&mut self) -> &mut Totals;
-    /// Counts one request that passed the filters.
-    fn add_request(&mut self, rec: &Record<'_>);
-    /// A hint that `rec` will be counted soon: start loading what counting it touches.
-    fn prefetch(&self, _rec: &Record<'_>) {}
+    /// Counts one request that passed the filters; `hint` is what [`Sink::prefetch`] gave
+    /// for it.
+    fn add_request(&mut self, rec: &Record<'_>, hint: Hint);
+    /// A hint that `rec` will be counted soon: start loading what counting it touches, and
+    /// return what counting it can reuse.
+    fn prefetch(&self, _rec: &Record<'_>) -> Hint {
+        Hint::default()
+    }
 }
 
 impl Sink for Aggregate {
@@ -72,13 +76,13 @@ impl Sink for Aggregate {
     }
 
     #[inline]
-    fn add_request(&mut self, rec: &Record<'_>) {
-        Aggregate::add_request(self, rec)
+    fn add_request(&mut self, rec: &Record<'_>, hint: Hint) {
+        Aggregate::add_hinted(self, rec, hint)
     }
 
     #[inline]
-    fn prefetch(&self, rec: &Record<'_>) {
-        self.keys.prefetch(rec.key.as_deref());
+    fn prefetch(&self, rec: &Record<'_>) -> Hint {
+        self.keys.prefetch(rec.key.as_deref())
     }
 }
 
@@ -372,6 +376,12 @@ impl Aggregate {
 
     /// Counts one request that passed the filters.
     pub fn add_request(&mut self, rec: &Record<'_>) {
+        self.add_hinted(rec, Hint::default())
+    }
+
+    /// [`Aggregate::add_request`], with the hint [`Sink::prefetch`] gave for `rec`.
+    #[inline]
+    pub fn add_hinted(&mut self, rec: &Record<'_>, hint: Hint) {
         let error = rec.is_error();
         let t = &mut self.totals;
         t.requests += 1;
@@ -401,7 +411,7 @@ impl Aggregate {
             .count() as u64;
         let (key_name, folded) = self.keys.capped(rec.key.as_deref(), caps.keys);
         self.folded.keys += folded as u64;
-        let key = self.keys.entry(key_name);
+        let key = self.keys.entry_hinted(key_name, hint);
         key.requests += 1;
         key.errors += error as u64;
         key.rate_limited += rate_limited;
