@@ -108,7 +108,8 @@ impl Sink for Daily {
         &mut self.lines
     }
 
-    /// The key's slot in the day of the line before: lines mostly share their day.
+    /// The key's slot in the day of the last request counted (lines mostly share their
+    /// day); the hint is used only if this one is counted in that day too.
     fn prefetch(&self, rec: &Record<'_>) -> Hint {
         match self.days.last() {
             Some(d) => d.agg.keys.prefetch(rec.key.as_deref()),

@@ -145,6 +145,7 @@ impl<S: Sink> Partial<S> {
 
     /// Counts the line classified before this one, then holds this one back until the next
     /// is classified: the time that takes covers the prefetch started here for its request.
+    /// The held line carries the prefetch's [`Hint`] to its counting.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn hold<'a>(

@@ -11,10 +11,10 @@ use super::Merge;
 /// Values keyed by an optional string; `None` is the null bucket (no key, no code, ...).
 ///
 /// An open-addressing table (linear probing, at most three quarters full) rather than a
-/// library map, so that a caller can [`Keyed::prefetch`] the slot a key will land in a few
-/// lines before it looks the key up: with 20k API keys the table lives outside the caches (the log streaming
-/// through them evicts it), and that one miss per line was 16% of a run. Keys are compared
-/// inline (API keys and endpoints are short; a memcmp call per hit cost more).
+/// library map, so that a caller can [`Keyed::prefetch`] the slot a key will land in a line
+/// before it looks the key up: with 20k API keys the table lives outside the caches (the
+/// log streaming through them evicts it), and that one miss per line was 16% of a run. Keys
+/// are compared inline (API keys and endpoints are short; a memcmp call per hit cost more).
 #[derive(Clone, Debug)]
 pub struct Keyed<V> {
     /// A power of two long (or empty); `None` is a free slot. Nothing is ever removed.
@@ -35,7 +35,9 @@ pub struct Keyed<V> {
 /// A name's hash in one table, from [`Keyed::prefetch`], so that the lookup after it does not
 /// hash the name again (a 32-byte API key twice a line). It names the bytes it hashed (their
 /// address and length, which stay put while the line is held) and the table's seed; the
-/// default names nothing.
+/// default names nothing. The seed stands for the whole hasher (it is drawn from it, and
+/// names past 32 bytes are hashed by it): a table must never get a seed apart from its
+/// hasher, or a hint could be taken in a table that hashes the name otherwise.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Hint {
     at: usize,
@@ -527,13 +529,18 @@ mod tests {
             };
             *want.entry(k.clone()).or_insert(0u64) += i;
             let hint = got.prefetch(Some(&k));
-            // The hint of these bytes is used; a hint of other bytes (even equal ones
-            // elsewhere) or of another table is not, and must not misplace the key.
+            assert_eq!(hint.hash, got.hash(&k));
+            // The hint of these bytes is used; a hint of other bytes or of another table
+            // is not, and must not misplace the key. Each case fails if one check goes:
+            // the address (same length, other bytes), the length (same address, fewer
+            // bytes), the seed (another table).
             let other_table = Keyed::<u64>::default();
-            let given = match i % 4 {
+            let given = match i % 6 {
                 0 => hint,
                 1 => got.prefetch(Some(&format!("{k}x"))),
                 2 => got.prefetch(Some(&k.clone())),
+                3 => got.prefetch(Some(&format!("{}!", &k[..k.len() - 1]))),
+                4 => got.prefetch(Some(&k[..k.len() - 1])),
                 _ => other_table.prefetch(Some(&k)),
             };
             *got.entry_hinted(Some(&k), given) += i;

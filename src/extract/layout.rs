@@ -70,9 +70,9 @@ struct Span {
 struct Layout {
     /// Each literal's bytes, zero-padded to whole blocks of 16.
     bytes: Vec<u8>,
-    /// The tokens (of which [`Place`]s count) as matched: each literal fused with the value after it, so a line of 17
-    /// tokens is 9 steps (one dispatch per step, and a literal compared without a branch
-    /// per block).
+    /// The tokens (of which [`Place`]s count) as matched: each literal fused with the value
+    /// after it, so a line of 17 tokens is 9 steps (one dispatch per step, and a literal
+    /// compared without a branch per block).
     steps: Vec<Step>,
     /// The captures the line filled; the others stay `None`.
     filled: Vec<u8>,
@@ -240,7 +240,7 @@ impl Layout {
             .map(|g| {
                 let group = plan.group(g).iter().copied();
                 group
-                    .filter(|&c| spans.get(c).is_some_and(|&s| s != NO_SPAN))
+                    .filter(|&c| spans.get(c).is_some_and(|&span| span != NO_SPAN))
                     .collect()
             })
             .collect();
