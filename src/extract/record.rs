@@ -694,21 +694,28 @@ pub fn endpoint_path(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// search was 1.5% of a run).
 #[inline]
 fn query_or_fragment(b: &[u8]) -> Option<usize> {
-    let mut words = b.chunks_exact(8);
-    let mut at = 0;
-    for c in &mut words {
-        let w = swar::word(c);
+    let find = |at: usize| {
+        let w = swar::word(&b[at..at + 8]);
         let hits = swar::equal(w, b'?') | swar::equal(w, b'#');
-        if hits != 0 {
-            return Some(at + swar::first(hits));
+        (hits != 0).then(|| at + swar::first(hits))
+    };
+    if b.len() < 8 {
+        return b.iter().position(|&c| c == b'?' || c == b'#');
+    }
+    let mut at = 0;
+    while at + 8 <= b.len() {
+        if let Some(p) = find(at) {
+            return Some(p);
         }
         at += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&c| c == b'?' || c == b'#')
-        .map(|j| at + j)
+    // The last bytes as the last word, overlapping the one before: its bytes already
+    // searched hold neither, so its first hit is the first of the path (no byte loop with
+    // an exit that mispredicts for every length).
+    if at < b.len() {
+        return find(b.len() - 8);
+    }
+    None
 }
 
 #[cfg(test)]
