@@ -162,19 +162,34 @@ impl std::fmt::Debug for Name {
     }
 }
 
-/// Byte equality, eight bytes at a time, without a library call.
+/// Byte equality, eight bytes at a time, without a library call. The bytes past the last
+/// whole word are compared as the last word, overlapping the one before (or as two
+/// overlapping halves, below 8 bytes): no byte loop whose count changes from one name to
+/// the next (endpoints of 9 to 14 bytes), a mispredicted exit each time.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (p, q) in (&mut x).zip(&mut y) {
-        if swar::word(p) != swar::word(q) {
-            return false;
+    let word = |at: usize| swar::word(&a[at..at + 8]) == swar::word(&b[at..at + 8]);
+    let half = |at: usize| a[at..at + 4] == b[at..at + 4];
+    match n {
+        8.. => {
+            let mut at = 0;
+            while at + 8 <= n {
+                if !word(at) {
+                    return false;
+                }
+                at += 8;
+            }
+            at == n || word(n - 8)
         }
+        4..=7 => half(0) && half(n - 4),
+        // Bytes 0, n / 2 and n - 1 are all of them below 4.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        0 => true,
     }
-    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
 impl<V> Keyed<V> {
@@ -625,6 +640,16 @@ mod tests {
 
     #[test]
     fn same_compares_every_byte() {
+        // Every length to 40, equal and with one byte changed at each place.
+        for n in 0..40u8 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i % 26).collect();
+            assert!(same(&a, &a.clone()), "{n}");
+            for at in 0..n as usize {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same(&a, &b), "{n} {at}");
+            }
+        }
         assert!(same(b"", b""));
         assert!(same(b"0123456789", b"0123456789"));
         assert!(!same(b"0123456789", b"0123456788"));
