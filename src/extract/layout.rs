@@ -74,8 +74,6 @@ struct Layout {
     /// after it, so a line of 17 tokens is 9 steps (one dispatch per step, and a literal
     /// compared without a branch per block).
     steps: Vec<Step>,
-    /// The captures the line filled; the others stay `None`.
-    filled: Vec<u8>,
     /// For each capture index, its span ([`NO_SPAN`]: left empty), so a matched line's
     /// capture is read where it lies, with no array of captures filled for each line. Held
     /// here, not through an index into a list: a capture read one load sooner (the chain of
@@ -225,7 +223,6 @@ impl Layout {
         };
         let base = json.as_ptr() as usize;
         let mut spans = [NO_SPAN; MAX_CAPS];
-        let mut filled = Vec::new();
         for (c, v) in caps.iter().enumerate() {
             if let Some(v) = v {
                 let from = v.as_ptr() as usize - base;
@@ -233,7 +230,6 @@ impl Layout {
                     from: place(from)?,
                     to: place(from + v.len())?,
                 };
-                filled.push(c as u8);
             }
         }
         let present = (0..plan.groups())
@@ -254,7 +250,6 @@ impl Layout {
         Some(Layout {
             bytes,
             steps: steps_of(&tokens),
-            filled,
             spans,
             present,
             end,
@@ -279,9 +274,9 @@ impl Layout {
 
     /// Fills `caps` from `json`, a line this layout matched with token starts `starts`.
     fn fill<'a>(&self, json: &'a str, starts: &Starts, caps: &mut Captures<'a>) {
-        for &c in &self.filled {
-            if let Some(slot) = caps.get_mut(c as usize) {
-                *slot = self.span(c as usize, json, starts);
+        for (c, slot) in caps.iter_mut().enumerate() {
+            if self.spans.get(c).is_some_and(|&span| span != NO_SPAN) {
+                *slot = self.span(c, json, starts);
             }
         }
     }
