@@ -284,11 +284,14 @@ impl Layout {
     /// The text of capture `c` in `json` (matched, with token starts `starts`); `None`
     /// when the layout leaves it empty.
     ///
-    /// Both ends are on character boundaries without a check (the checks were a fifth of
-    /// interpreting a line): in valid UTF-8 whether a place is a boundary depends on its
-    /// byte alone, and each end of a capture lies where a value starts (a quote, a digit or
-    /// `-`), at the line's end, or inside a literal, whose bytes are those of the line the
-    /// layout was learned from, where the same place was the end of the same capture.
+    /// `starts` must be those of a successful match of this layout on this `json` (as in
+    /// [`Matched`]). Both ends are then on character boundaries without a check (the checks
+    /// were a fifth of interpreting a line): in valid UTF-8 whether a place is a boundary
+    /// depends on its byte alone, and each end of a capture lies where a value starts (a
+    /// quote, a digit or `-`), at the line's end, or inside a literal, whose bytes are those
+    /// of the line the layout was learned from, where the same place was the same end of the
+    /// same capture. The token starts are exact: lines past `u32::MAX` bytes never match
+    /// (see [`Layout::steps_match`]).
     #[inline]
     fn span<'a>(&self, c: usize, json: &'a str, starts: &Starts) -> Option<&'a str> {
         let Span { from, to } = *self.spans.get(c)?;
@@ -328,6 +331,11 @@ impl Layout {
         marks: Option<&Marks>,
     ) -> Option<Escapes> {
         let b = json.as_bytes();
+        // Token starts are held in 32 bits: a longer line (past `--max-line-bytes` unless
+        // raised to 4G) is walked, so that no start is cut short (see `Layout::span`).
+        if b.len() > u32::MAX as usize {
+            return None;
+        }
         let mut t = 0;
         let mut s = Scanner::new(json);
         for st in &self.steps {
@@ -550,7 +558,8 @@ impl Default for Layouts {
     }
 }
 
-/// A line that matched a layout: its captures are read where they lie in the line.
+/// A line that matched a layout: its captures are read where they lie in the line. `starts`
+/// are those of that match: [`Layout::span`] relies on it.
 pub(crate) struct Matched<'s, 'a> {
     layout: &'s Layout,
     starts: &'s Starts,
@@ -782,6 +791,42 @@ mod tests {
             "{\"ts\":\"2026-11-24T10:00:00Z\",\"n\":12,\"api_key\":\"k\t\",\"response\":{\"isSuccess\":true,\"x\":[1,\"a\"]}}",
         ] {
             assert!(!tried(&layout, &plan, line).0, "{line}");
+        }
+    }
+
+    #[test]
+    fn captures_are_cut_on_character_boundaries_in_multi_byte_text() {
+        use crate::extract::json::Serde;
+        // Multi-byte characters in literals: before places inside one (`isSuccess` is the
+        // literal `true` after `"ü€"`, so its capture starts and ends inside a literal), and
+        // in an unplanned member; and captured strings of other byte lengths. A capture is
+        // read without boundary checks (debug builds assert them); the reference is the
+        // serde walker, which never uses layouts.
+        fn serde<'a>(plan: &Plan, line: &'a str) -> Vec<Option<&'a str>> {
+            let mut caps = vec![None; plan.captures()];
+            Serde::object(plan, line, &mut caps).unwrap();
+            caps
+        }
+        let plan = plan();
+        let first = r#"{"ts":"é2026","ключ":"значение","api_key":"ключ-é","response":{"ü€":null,"isSuccess":true,"msg":"ü€𝄞"},"n":7}"#;
+        let layout = Layout::new(&plan, first, &serde(&plan, first)).unwrap();
+        let others = [
+            r#"{"ts":"","ключ":"","api_key":"𝄞","response":{"ü€":null,"isSuccess":true,"msg":""},"n":70}"#,
+            r#"{"ts":"a","ключ":"€€","api_key":"k","response":{"ü€":null,"isSuccess":true,"msg":"é"},"n":-7}"#,
+        ];
+        for line in std::iter::once(first).chain(others) {
+            let (matched, got) = tried(&layout, &plan, line);
+            assert!(matched, "{line}");
+            assert_eq!(got, serde(&plan, line), "{line}");
+        }
+        let (_, got) = tried(&layout, &plan, others[0]);
+        for want in [
+            "\"𝄞\"",
+            "true",
+            "70",
+            r#"{"ü€":null,"isSuccess":true,"msg":""}"#,
+        ] {
+            assert!(got.contains(&Some(want)), "{want} in {got:?}");
         }
     }
 
