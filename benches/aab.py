@@ -3,7 +3,8 @@
 
     benches/aab.py OLD NEW LOG [--rounds N] [-- REPORT-ARGS...]
 
-Runs `BIN report --quiet REPORT-ARGS LOG > /dev/null` for OLD, NEW and a copy of OLD, in
+Runs `BIN report --quiet REPORT-ARGS LOG > /dev/null` for OLD, NEW and OLD again, each from
+a fresh copy of its file (a binary file can run slower than a copy of it), in
 alternating order (reversed every other round), and prints the median and first quartile of
 wall time and of CPU time (user + system, from wait4) for each, with NEW's change against
 the mean of the two OLDs. The two OLDs differ only by noise: on a shared machine their
@@ -43,9 +44,13 @@ def main():
         if not os.path.isfile(path):
             sys.exit(f"aab: no such file: {path}")
     with tempfile.TemporaryDirectory() as tmp:
-        old_b = os.path.join(tmp, "old-copy")
-        shutil.copy2(old, old_b)
-        bins = [("old", old), ("new", new), ("old again", old_b)]
+        # Every build run from a fresh copy, written the same way: one file holding a build
+        # ran 10% slower than a copy of it, for as long as it was kept.
+        bins = []
+        for name, path in (("old", old), ("new", new), ("old again", old)):
+            copy = os.path.join(tmp, name.replace(" ", "-"))
+            shutil.copy2(path, copy)
+            bins.append((name, copy))
         times = {name: [] for name, _ in bins}
         devnull = os.open(os.devnull, os.O_WRONLY)
         for r in range(rounds):
