@@ -106,8 +106,11 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-// An API key's entry is one cache line (see `Entry` and `Keyed::prefetch`).
-const _: () = assert!(std::mem::size_of::<Option<Entry<super::KeyStats>>>() == 64);
+/// Bytes a table of values `V` takes a slot: [`Keyed::prefetch`] loads two slots a cache
+/// line when this is 64.
+pub(crate) const fn slot_bytes<V>() -> usize {
+    std::mem::size_of::<Option<Entry<V>>>()
+}
 
 /// Longest key kept inside its table entry.
 const INLINE: usize = 38;

@@ -136,6 +136,10 @@ impl Merge for ReqErr {
     }
 }
 
+// An API key's slot is one cache line, so that the key prefetch covers six slots (see
+// `Keyed::prefetch`): a counter more would make it two.
+const _: () = assert!(keyed::slot_bytes::<KeyStats>() == 64);
+
 /// Per API key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeyStats {
