@@ -275,8 +275,8 @@ impl Layout {
     /// Fills `caps` from `json`, a line this layout matched with token starts `starts`.
     fn fill<'a>(&self, json: &'a str, starts: &Starts, caps: &mut Captures<'a>) {
         for (c, slot) in caps.iter_mut().enumerate() {
-            if self.spans.get(c).is_some_and(|&span| span != NO_SPAN) {
-                *slot = self.span(c, json, starts);
+            if let Some(text) = self.span(c, json, starts) {
+                *slot = Some(text);
             }
         }
     }
