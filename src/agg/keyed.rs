@@ -168,34 +168,44 @@ impl std::fmt::Debug for Name {
     }
 }
 
-/// Byte equality, eight bytes at a time, without a library call. The bytes past the last
-/// whole word are compared as the last word, overlapping the one before (or as two
-/// overlapping halves, below 8 bytes): no byte loop whose count changes from one name to
-/// the next (endpoints of 9 to 14 bytes), a mispredicted exit each time.
+/// Two words that hold every byte of `b` (at most 16 bytes) between them, overlapping
+/// where `b` is shorter: the first and last eight bytes, the first and last four (below 8),
+/// or bytes 0, n / 2 and n - 1 (below 4). For names of one length, other bytes give other
+/// words; both [`Keyed::hash`] and [`same`] read short names this way.
+#[inline(always)]
+fn cover(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            b[at..at + 4].try_into().unwrap_or_default(),
+        ))
+    };
+    match n {
+        8.. => (swar::word(&b[..8]), swar::word(&b[n - 8..])),
+        4..=7 => (half(0), half(n - 4)),
+        1..=3 => (
+            u64::from(b[0]),
+            u64::from(b[n - 1]) << 8 | u64::from(b[n / 2]),
+        ),
+        0 => (0, 0),
+    }
+}
+
+/// Byte equality, eight bytes at a time, without a library call: names of up to 16 bytes as
+/// their two [`cover`] words, longer ones word by word, the last overlapping the one before
+/// (see [`swar::find_words`]). No byte loop whose count changes from one name to the next
+/// (endpoints of 9 to 14 bytes), a mispredicted exit each time.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
-    let word = |at: usize| swar::word(&a[at..at + 8]) == swar::word(&b[at..at + 8]);
-    let half = |at: usize| a[at..at + 4] == b[at..at + 4];
-    match n {
-        8.. => {
-            let mut at = 0;
-            while at + 8 <= n {
-                if !word(at) {
-                    return false;
-                }
-                at += 8;
-            }
-            at == n || word(n - 8)
-        }
-        4..=7 => half(0) && half(n - 4),
-        // Bytes 0, n / 2 and n - 1 are all of them below 4.
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        0 => true,
+    if n <= 16 {
+        return cover(a) == cover(b);
     }
+    let differ = |at: usize| swar::word(&a[at..at + 8]) != swar::word(&b[at..at + 8]);
+    swar::find_words(n, |at| differ(at).then_some(())).is_none()
 }
 
 impl<V> Keyed<V> {
@@ -210,11 +220,6 @@ impl<V> Keyed<V> {
         // short strings: words of the name folded with the seed. foldhash took names
         // longer than 16 bytes out of line, a call for every line's API key.
         let w = |at: usize| swar::word(&b[at..at + 8]);
-        let half = |at: usize| {
-            u64::from(u32::from_le_bytes(
-                b[at..at + 4].try_into().unwrap_or_default(),
-            ))
-        };
         // Two more words from the seed (odd constants, digits of pi, as foldhash's).
         let s0 = self.seed;
         let s1 = s0.rotate_left(23) ^ 0x243f_6a88_85a3_08d3;
@@ -224,17 +229,8 @@ impl<V> Keyed<V> {
                 fold(w(0) ^ s0, w(8) ^ s1),
                 fold(w(n - 16) ^ s2, w(n - 8) ^ s1.rotate_left(29)),
             )
-        } else if n >= 8 {
-            (w(0), w(n - 8))
-        } else if n >= 4 {
-            (half(0), half(n - 4))
-        } else if n > 0 {
-            (
-                u64::from(b[0]),
-                u64::from(b[n - 1]) << 8 | u64::from(b[n / 2]),
-            )
         } else {
-            (0, 0)
+            cover(b)
         };
         // The length turns the seed, as foldhash does: xored into the data, it could cancel
         // a byte of a name of another length.

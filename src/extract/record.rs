@@ -702,20 +702,9 @@ fn query_or_fragment(b: &[u8]) -> Option<usize> {
     if b.len() < 8 {
         return b.iter().position(|&c| c == b'?' || c == b'#');
     }
-    let mut at = 0;
-    while at + 8 <= b.len() {
-        if let Some(p) = find(at) {
-            return Some(p);
-        }
-        at += 8;
-    }
-    // The last bytes as the last word, overlapping the one before: its bytes already
-    // searched hold neither, so its first hit is the first of the path (no byte loop with
-    // an exit that mispredicts for every length).
-    if at < b.len() {
-        return find(b.len() - 8);
-    }
-    None
+    // The last word overlaps the one before, whose bytes hold neither: its first hit is
+    // the path's first.
+    swar::find_words(b.len(), find)
 }
 
 #[cfg(test)]

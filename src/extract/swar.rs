@@ -24,6 +24,23 @@ pub(crate) fn below(w: u64, b: u8) -> u64 {
     w.wrapping_sub(ONES * b as u64) & !w & HIGH
 }
 
+/// The first `Some` of `f` over the starts of words that cover `n` bytes (at least eight):
+/// each whole word, then the last eight bytes, overlapping the word before, when `n` is not
+/// a multiple of eight. No byte loop over the rest, whose count changes from one value to
+/// the next (a mispredicted exit each time).
+#[inline(always)]
+pub(crate) fn find_words<T>(n: usize, mut f: impl FnMut(usize) -> Option<T>) -> Option<T> {
+    debug_assert!(n >= 8);
+    let mut at = 0;
+    while at + 8 <= n {
+        if let Some(x) = f(at) {
+            return Some(x);
+        }
+        at += 8;
+    }
+    if at < n { f(n - 8) } else { None }
+}
+
 /// The index of the lowest flagged byte (flags not zero).
 #[inline(always)]
 pub(crate) fn first(flags: u64) -> usize {
