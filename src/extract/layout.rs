@@ -236,7 +236,7 @@ impl Layout {
             .map(|g| {
                 let group = plan.group(g).iter().copied();
                 group
-                    .filter(|&c| spans.get(c).is_some_and(|&span| span != NO_SPAN))
+                    .filter(|&c| caps.get(c).is_some_and(Option::is_some))
                     .collect()
             })
             .collect();
