@@ -17,12 +17,25 @@ pub struct Events {
 /// Waits longer than this (about 36,000 years) are stored as this.
 const MAX_MILLIS: i64 = 1 << 60;
 
-fn put(out: &mut Vec<u8>, mut v: u64) {
+/// Bytes of the longest varint (a u64's 64 bits, 7 a byte).
+const MAX_VARINT: usize = 10;
+
+/// Writes `v` as a varint into `out` at `at`; returns where it ends.
+#[inline]
+fn put_at(out: &mut [u8; 2 * MAX_VARINT], mut at: usize, mut v: u64) -> usize {
     while v >= 0x80 {
-        out.push(v as u8 | 0x80);
+        out[at] = v as u8 | 0x80;
+        at += 1;
         v >>= 7;
     }
-    out.push(v as u8);
+    out[at] = v as u8;
+    at + 1
+}
+
+fn put(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 2 * MAX_VARINT];
+    let n = put_at(&mut buf, 0, v);
+    out.extend_from_slice(&buf[..n]);
 }
 
 fn get(bytes: &[u8], at: &mut usize) -> u64 {
@@ -47,11 +60,14 @@ impl Events {
             RetryAfter::Unparsed => 1,
             RetryAfter::Millis(ms) => ms.clamp(0, MAX_MILLIS) as u64 + 2,
         };
-        put(&mut self.bytes, code << 1 | time.is_some() as u64);
+        // Both varints into a buffer, then one copy: not a capacity check per byte.
+        let mut buf = [0u8; 2 * MAX_VARINT];
+        let mut n = put_at(&mut buf, 0, code << 1 | time.is_some() as u64);
         if let Some(t) = time {
-            put(&mut self.bytes, zigzag(t.wrapping_sub(self.last)));
+            n = put_at(&mut buf, n, zigzag(t.wrapping_sub(self.last)));
             self.last = t;
         }
+        self.bytes.extend_from_slice(&buf[..n]);
         self.len += 1;
     }
 

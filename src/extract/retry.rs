@@ -26,6 +26,22 @@ pub fn parse_retry_after(text: Option<&str>) -> RetryAfter {
     let Some(t) = text else {
         return RetryAfter::Missing;
     };
+    // The gateway's own form, `<n> seconds`, without the searches below (they were 1.8% of a
+    // run on the nested log). Up to 12 digits, so that the milliseconds stay below the 1e15
+    // limit and the float path would be exact too: the result is the same.
+    if let Some(num) = t.strip_suffix(" seconds")
+        && (1..=12).contains(&num.len())
+        && num.bytes().all(|b| b.is_ascii_digit())
+    {
+        let n = num.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+        return RetryAfter::Millis(n * 1000);
+    }
+    parse_general(t)
+}
+
+/// [`parse_retry_after`] past the gateway's own form.
+#[inline(never)]
+fn parse_general(t: &str) -> RetryAfter {
     let t = t.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -113,6 +129,9 @@ mod tests {
             ".5",
             "1.2.3",
             "60",
+            "999999999999",
+            "1000000000000",
+            "0000000000001",
             "9007199254740991",
             "9007199254740993",
             "18446744073709551616",
