@@ -18,11 +18,11 @@ pub struct Events {
 const MAX_MILLIS: i64 = 1 << 60;
 
 /// Bytes of the longest varint (a u64's 64 bits, 7 a byte).
-const MAX_VARINT: usize = 10;
+pub(crate) const MAX_VARINT: usize = 10;
 
 /// Writes `v` as a varint into `out` at `at`; returns where it ends.
 #[inline]
-fn put_at(out: &mut [u8; 2 * MAX_VARINT], mut at: usize, mut v: u64) -> usize {
+fn put_at(out: &mut [u8], mut at: usize, mut v: u64) -> usize {
     while v >= 0x80 {
         out[at] = v as u8 | 0x80;
         at += 1;
@@ -33,7 +33,7 @@ fn put_at(out: &mut [u8; 2 * MAX_VARINT], mut at: usize, mut v: u64) -> usize {
 }
 
 fn put(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 2 * MAX_VARINT];
+    let mut buf = [0u8; MAX_VARINT];
     let n = put_at(&mut buf, 0, v);
     out.extend_from_slice(&buf[..n]);
 }
@@ -60,7 +60,7 @@ impl Events {
             RetryAfter::Unparsed => 1,
             RetryAfter::Millis(ms) => ms.clamp(0, MAX_MILLIS) as u64 + 2,
         };
-        // Both varints into a buffer, then one copy: not a capacity check per byte.
+        // Both varints into a buffer, then one copy: the Vec's growth is checked once, not per byte.
         let mut buf = [0u8; 2 * MAX_VARINT];
         let mut n = put_at(&mut buf, 0, code << 1 | time.is_some() as u64);
         if let Some(t) = time {
@@ -141,7 +141,7 @@ impl Events {
         if len == 0 {
             return;
         }
-        self.bytes.reserve_exact(bytes.len() + 10);
+        self.bytes.reserve_exact(bytes.len() + MAX_VARINT);
         self.len += len;
         let mut at = 0;
         while at < bytes.len() {

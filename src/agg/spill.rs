@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
-use super::events::Events;
+use super::events::{Events, MAX_VARINT};
 
 /// Where spilled events go, shared by every worker of a run.
 #[derive(Debug)]
@@ -379,7 +379,7 @@ impl SpillReader {
         all.reserve(
             found
                 .iter()
-                .map(|&i| self.cursors[i].bytes.len() + 10)
+                .map(|&i| self.cursors[i].bytes.len() + MAX_VARINT)
                 .sum(),
         );
         for i in found {
