@@ -20,9 +20,10 @@ const MAX_MILLIS: i64 = 1 << 60;
 /// Bytes of the longest varint (a u64's 64 bits, 7 a byte).
 pub(crate) const MAX_VARINT: usize = 10;
 
-/// Writes `v` as a varint into `out` at `at`; returns where it ends.
+/// Writes `v` as a varint into `out` at `at`; returns where it ends. The one encoder of
+/// the packed events, here and in spill files.
 #[inline]
-fn put_at(out: &mut [u8], mut at: usize, mut v: u64) -> usize {
+pub(crate) fn put_at(out: &mut [u8], mut at: usize, mut v: u64) -> usize {
     while v >= 0x80 {
         out[at] = v as u8 | 0x80;
         at += 1;

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
-use super::events::{Events, MAX_VARINT};
+use super::events::{Events, MAX_VARINT, put_at};
 
 /// Where spilled events go, shared by every worker of a run.
 #[derive(Debug)]
@@ -173,16 +173,10 @@ impl RunWriter<'_> {
         Ok(())
     }
 
-    fn varint(&mut self, mut v: u64) -> io::Result<()> {
-        let mut buf = [0u8; 10];
-        let mut n = 0;
-        while v >= 0x80 {
-            buf[n] = v as u8 | 0x80;
-            v >>= 7;
-            n += 1;
-        }
-        buf[n] = v as u8;
-        self.bytes(&buf[..=n])
+    fn varint(&mut self, v: u64) -> io::Result<()> {
+        let mut buf = [0u8; MAX_VARINT];
+        let n = put_at(&mut buf, 0, v);
+        self.bytes(&buf[..n])
     }
 
     fn entry(&mut self, key: Option<&str>, events: &Events) -> io::Result<()> {
@@ -279,7 +273,9 @@ impl Cursor {
         // From the reader's buffer when a whole number is there (byte by byte, it cost more
         // than the rest of reading back).
         let buffered = self.input.buffer();
-        let room = buffered.len().min(self.remaining.min(10) as usize);
+        let room = buffered
+            .len()
+            .min(self.remaining.min(MAX_VARINT as u64) as usize);
         if let Some(end) = buffered[..room].iter().position(|&b| b < 0x80) {
             let mut v = 0u64;
             for (k, &b) in buffered[..=end].iter().enumerate() {

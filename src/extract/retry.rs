@@ -31,9 +31,10 @@ pub fn parse_retry_after(text: Option<&str>) -> RetryAfter {
     // limit and the float path would be exact too: the result is the same.
     if let Some(num) = t.strip_suffix(" seconds")
         && (1..=12).contains(&num.len())
-        && num.bytes().all(|b| b.is_ascii_digit())
+        && let Some(n) = num.bytes().try_fold(0i64, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        })
     {
-        let n = num.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
         return RetryAfter::Millis(n * 1000);
     }
     parse_general(t)
