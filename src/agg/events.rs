@@ -39,7 +39,9 @@ fn put(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&buf[..n]);
 }
 
-fn get(bytes: &[u8], at: &mut usize) -> u64 {
+/// Reads the varint at `at` and moves `at` past it (to the end, if it is cut short). The one
+/// decoder of packed events, here and in spill files read from a buffer.
+pub(crate) fn get(bytes: &[u8], at: &mut usize) -> u64 {
     let mut v = 0u64;
     let mut shift = 0;
     while let Some(&b) = bytes.get(*at) {

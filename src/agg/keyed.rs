@@ -21,7 +21,7 @@ pub struct Keyed<V> {
     slots: Vec<Option<Entry<V>>>,
     /// Each slot's [`tag`], 0 for a free one: a probe walks this dense array (16 slots to a
     /// cache line) and reads an entry only when its tag matches. Probing the entries
-    /// themselves (72 bytes each for API keys) missed the cache on every step past the first,
+    /// themselves (then 72 bytes each for API keys) missed the cache on every step past the first,
     /// 7% of a run in the key table alone.
     tags: Vec<u32>,
     len: usize,
@@ -106,8 +106,8 @@ fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Bytes a table of values `V` takes a slot: [`Keyed::prefetch`] loads two slots a cache
-/// line when this is 64.
+/// Bytes a table of values `V` takes a slot: at 64, a slot is one cache line, and
+/// [`Keyed::prefetch`] loads the slot and the five after it.
 pub(crate) const fn slot_bytes<V>() -> usize {
     std::mem::size_of::<Option<Entry<V>>>()
 }

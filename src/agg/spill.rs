@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
-use super::events::{Events, MAX_VARINT, put_at};
+use super::events::{Events, MAX_VARINT, get, put_at};
 
 /// Where spilled events go, shared by every worker of a run.
 #[derive(Debug)]
@@ -277,10 +277,7 @@ impl Cursor {
             .len()
             .min(self.remaining.min(MAX_VARINT as u64) as usize);
         if let Some(end) = buffered[..room].iter().position(|&b| b < 0x80) {
-            let mut v = 0u64;
-            for (k, &b) in buffered[..=end].iter().enumerate() {
-                v |= ((b & 0x7f) as u64) << (7 * k);
-            }
+            let v = get(&buffered[..=end], &mut 0);
             self.input.consume(end + 1);
             self.remaining -= end as u64 + 1;
             return Ok(v);
