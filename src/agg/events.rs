@@ -63,7 +63,8 @@ impl Events {
             RetryAfter::Unparsed => 1,
             RetryAfter::Millis(ms) => ms.clamp(0, MAX_MILLIS) as u64 + 2,
         };
-        // Both varints into a buffer, then one copy: the Vec's growth is checked once, not per byte.
+        // Both varints into a buffer, then one copy: the Vec's growth is checked once, not
+        // per byte.
         let mut buf = [0u8; 2 * MAX_VARINT];
         let mut n = put_at(&mut buf, 0, code << 1 | time.is_some() as u64);
         if let Some(t) = time {
