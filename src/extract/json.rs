@@ -185,7 +185,8 @@ pub fn as_text_of(raw: &str, escapes: Escapes) -> Option<Cow<'_, str>> {
 }
 
 /// Whether `s` holds a backslash, eight bytes at a time (values are short: a call to std's
-/// memchr per value cost more than the search).
+/// memchr per value cost more than the search). Not [`swar::find_words`]: an overlapping
+/// last word measured +0.13% instructions on the mixed log and was not faster there.
 #[inline]
 fn has_backslash(s: &[u8]) -> bool {
     let mut words = s.chunks_exact(8);
@@ -257,6 +258,18 @@ mod tests {
         ];
         for (raw, want) in cases {
             assert_eq!(as_bool(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_backslash_is_found_at_every_place_of_every_length() {
+        for n in 0..=40 {
+            assert!(!has_backslash(&vec![b'a'; n]), "none in {n}");
+            for at in 0..n {
+                let mut s = vec![b'a'; n];
+                s[at] = b'\\';
+                assert!(has_backslash(&s), "at {at} of {n}");
+            }
         }
     }
 }
