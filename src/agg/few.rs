@@ -6,14 +6,52 @@ use super::{Keyed, Merge};
 const FEW: usize = 8;
 
 /// Counts by an optional name, as a short list while the names are few (one or two per key:
-/// `sec`, `min`). A hash table's smallest size (four slots, 56 bytes each then) per key was most of the
-/// RATE_001 table's memory: 2.7 MB a thread at 12k keys. Hostile input with many names per
-/// key still gets a table (boxed, so the list's 24 bytes are the size of this), and a count
-/// never costs more than a look through eight names.
+/// `sec`, `min`) and short. A hash table's smallest size (four slots, 56 bytes each then) per
+/// key was most of the RATE_001 table's memory: 2.7 MB a thread at 12k keys. Hostile input
+/// with many or long names per key still gets a table (boxed, so the list's 24 bytes are the
+/// size of this), and a count never costs more than a look through eight names.
 #[derive(Clone, Debug)]
 pub enum NameCounts {
-    Few(Vec<(Option<Box<str>>, u64)>),
+    Few(Vec<Short>),
     Many(Box<Keyed<u64>>),
+}
+
+/// Longest name the short list holds.
+const SHORT: usize = 15;
+
+/// One name of the short list and its count. The name is held inside (a boxed name was a
+/// second allocation per name, and a second cache miss per count), as its length byte
+/// (`u8::MAX` for the null name) and its bytes, zero-padded: 16 bytes compared at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Short {
+    name: [u8; 16],
+    count: u64,
+}
+
+impl Short {
+    /// `name` as the list holds it; `None` when it is too long for the list.
+    fn pack(name: Option<&str>) -> Option<[u8; 16]> {
+        let mut b = [0u8; 16];
+        match name {
+            None => b[0] = u8::MAX,
+            Some(s) if s.len() <= SHORT => {
+                b[0] = s.len() as u8;
+                b[1..=s.len()].copy_from_slice(s.as_bytes());
+            }
+            Some(_) => return None,
+        }
+        Some(b)
+    }
+
+    fn name(&self) -> Option<&str> {
+        match self.name[0] {
+            u8::MAX => None,
+            len => Some(
+                std::str::from_utf8(&self.name[1..=len as usize])
+                    .expect("a short name is a copy of a whole str"),
+            ),
+        }
+    }
 }
 
 impl Default for NameCounts {
@@ -27,14 +65,23 @@ impl NameCounts {
     pub fn add(&mut self, name: Option<&str>, n: u64) {
         match self {
             NameCounts::Few(list) => {
-                if let Some((_, count)) = list.iter_mut().find(|(k, _)| k.as_deref() == name) {
-                    *count += n;
-                } else if list.len() < FEW {
-                    list.push((name.map(Into::into), n));
+                let packed = Short::pack(name);
+                if let Some(p) = packed
+                    && let Some(e) = list.iter_mut().find(|e| e.name == p)
+                {
+                    e.count += n;
+                } else if let Some(p) = packed
+                    && list.len() < FEW
+                {
+                    if list.capacity() == 0 {
+                        // Most keys meet one or two names: room for two, not Vec's four.
+                        list.reserve_exact(2);
+                    }
+                    list.push(Short { name: p, count: n });
                 } else {
                     let mut table = Keyed::default();
-                    for (k, c) in list.drain(..) {
-                        *table.entry(k.as_deref()) += c;
+                    for e in list.drain(..) {
+                        *table.entry(e.name()) += e.count;
                     }
                     *table.entry(name) += n;
                     *self = NameCounts::Many(Box::new(table));
@@ -47,7 +94,7 @@ impl NameCounts {
     /// Every name with its count, in no particular order.
     pub fn pairs(&self) -> Vec<(Option<&str>, u64)> {
         match self {
-            NameCounts::Few(list) => list.iter().map(|(k, c)| (k.as_deref(), *c)).collect(),
+            NameCounts::Few(list) => list.iter().map(|e| (e.name(), e.count)).collect(),
             NameCounts::Many(table) => table.iter().map(|(k, c)| (k, *c)).collect(),
         }
     }
@@ -57,8 +104,8 @@ impl Merge for NameCounts {
     fn merge(&mut self, o: NameCounts) {
         match o {
             NameCounts::Few(list) => {
-                for (k, c) in list {
-                    self.add(k.as_deref(), c);
+                for e in list {
+                    self.add(e.name(), e.count);
                 }
             }
             NameCounts::Many(table) => {
@@ -86,11 +133,12 @@ mod tests {
 
     #[test]
     fn a_key_s_counts_take_no_more_room_than_a_vec() {
-        type List = Vec<(Option<Box<str>>, u64)>;
         assert_eq!(
             std::mem::size_of::<NameCounts>(),
-            std::mem::size_of::<List>()
+            std::mem::size_of::<Vec<Short>>()
         );
+        // A name and its count in three words, as a boxed name and its count were.
+        assert_eq!(std::mem::size_of::<Short>(), 24);
     }
 
     #[test]
@@ -123,5 +171,47 @@ mod tests {
         let get = |c: &NameCounts, k: &str| c.pairs().iter().find(|p| p.0 == Some(k)).map(|p| p.1);
         assert_eq!(get(&few, "sec"), Some(2 + 5));
         assert_eq!(get(&few, "day"), Some(1));
+    }
+
+    #[test]
+    fn names_up_to_fifteen_bytes_stay_in_the_list_and_longer_ones_move_it_to_a_table() {
+        let fifteen = "abcdefghijklmno";
+        let mut c = NameCounts::default();
+        // The empty name and the null name differ; so do names one a prefix of the other.
+        for (name, n) in [(Some(""), 1), (None, 2), (Some("s"), 3), (Some("sec"), 4)] {
+            c.add(name, n);
+        }
+        c.add(Some(fifteen), 5);
+        c.add(Some(&fifteen[..14]), 6);
+        c.add(Some("sec"), 10);
+        assert!(matches!(c, NameCounts::Few(ref l) if l.len() == 6), "{c:?}");
+        let want = |extra: &[(Option<&str>, u64)]| {
+            let mut v: Vec<(Option<String>, u64)> = [
+                (None, 2),
+                (Some(""), 1),
+                (Some("s"), 3),
+                (Some("sec"), 14),
+                (Some(&fifteen[..14]), 6),
+                (Some(fifteen), 5),
+            ]
+            .iter()
+            .chain(extra)
+            .map(|(k, n)| (k.map(str::to_owned), *n))
+            .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&c), want(&[]));
+        // A sixteen-byte name does not fit: the counts move to a table, none lost.
+        let sixteen = "abcdefghijklmnop";
+        c.add(Some(sixteen), 7);
+        assert!(matches!(c, NameCounts::Many(_)));
+        assert_eq!(sorted(&c), want(&[(Some(sixteen), 7)]));
+        // Multi-byte UTF-8 that fills the fifteen bytes exactly comes back whole.
+        let mut u = NameCounts::default();
+        let wide = "ééééééé\u{1}"; // 7 × 2 bytes + 1
+        u.add(Some(wide), 1);
+        assert!(matches!(u, NameCounts::Few(_)));
+        assert_eq!(u.pairs(), vec![(Some(wide), 1)]);
     }
 }
