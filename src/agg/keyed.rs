@@ -175,6 +175,7 @@ impl std::fmt::Debug for Name {
 #[inline(always)]
 fn cover(b: &[u8]) -> (u64, u64) {
     let n = b.len();
+    debug_assert!(n <= 16, "cover reads at most 16 bytes, not {n}");
     let half = |at: usize| {
         u64::from(u32::from_le_bytes(
             b[at..at + 4].try_into().unwrap_or_default(),

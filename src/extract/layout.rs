@@ -41,7 +41,7 @@ const WAYS: usize = 32;
 /// Layouts tried while lines mostly match none (little credit): a miss then costs two tries.
 const TRIES_WITHOUT_CREDIT: usize = 2;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 enum Token {
     /// `len` bytes, byte for byte: `bytes[at..]`.
     Lit { at: u16, len: u16 },
@@ -53,14 +53,14 @@ enum Token {
 
 /// A place in a line: `offset` bytes into token `token` (`token == tokens.len()`: the end).
 /// Only literals have places inside them; a value is only ever entered at its start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 struct Place {
     token: u16,
     offset: u16,
 }
 
 /// Where a capture starts and ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 struct Span {
     from: Place,
     to: Place,

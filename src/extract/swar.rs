@@ -1,5 +1,6 @@
 //! Eight bytes at a time (SWAR): flags for the bytes of a word that equal a byte, or are below
-//! one. Values and lines are short, so this beats a call to memchr per search.
+//! one, and a search over a span in whole words (`find_words`). Values and lines are short, so
+//! this beats a call to memchr per search.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
