@@ -67,13 +67,20 @@ impl Default for NameCounts {
 impl NameCounts {
     /// Adds `n` to `name`'s count.
     pub fn add(&mut self, name: Option<&str>, n: u64) {
-        self.add_packed(Short::pack(name), name, n);
+        self.add_packed(Short::pack(name), || name, n);
     }
 
-    /// [`NameCounts::add`], with `name` packed already (`None`: too long for the list).
-    /// Inlined, so that `add` stays one function on the per-line path.
+    /// [`NameCounts::add`], with the name packed already (`None`: too long for the list) and
+    /// read out by `name` only where a table needs it (a merge's names would each be read
+    /// back, a UTF-8 check, to be dropped unused). Inlined, so that `add` stays one function
+    /// on the per-line path.
     #[inline]
-    fn add_packed(&mut self, packed: Option<Packed>, name: Option<&str>, n: u64) {
+    fn add_packed<'n>(
+        &mut self,
+        packed: Option<Packed>,
+        name: impl FnOnce() -> Option<&'n str>,
+        n: u64,
+    ) {
         match self {
             NameCounts::Few(list) => {
                 if let Some(p) = packed
@@ -93,11 +100,11 @@ impl NameCounts {
                     for e in list.drain(..) {
                         *table.entry(e.name()) += e.count;
                     }
-                    *table.entry(name) += n;
+                    *table.entry(name()) += n;
                     *self = NameCounts::Many(Box::new(table));
                 }
             }
-            NameCounts::Many(table) => *table.entry(name) += n,
+            NameCounts::Many(table) => *table.entry(name()) += n,
         }
     }
 
@@ -116,7 +123,7 @@ impl Merge for NameCounts {
             NameCounts::Few(list) => {
                 for e in &list {
                     // Already packed: compared and kept as it is.
-                    self.add_packed(Some(e.name), e.name(), e.count);
+                    self.add_packed(Some(e.name), || e.name(), e.count);
                 }
             }
             NameCounts::Many(table) => {
