@@ -39,8 +39,9 @@ fn put(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&buf[..n]);
 }
 
-/// Reads the varint at `at` and moves `at` past it (to the end, if it is cut short). The one
-/// decoder of packed events, here and in spill files read from a buffer.
+/// Reads the varint at `at` and moves `at` past it (to the end, if it is cut short or longer
+/// than a u64's: bytes that are not ours to read on). The one decoder of packed events, here
+/// and in spill files read from a buffer.
 pub(crate) fn get(bytes: &[u8], at: &mut usize) -> u64 {
     let mut v = 0u64;
     let mut shift = 0;
@@ -51,6 +52,11 @@ pub(crate) fn get(bytes: &[u8], at: &mut usize) -> u64 {
             break;
         }
         shift += 7;
+        if shift >= 64 {
+            // Past `MAX_VARINT` bytes (a corrupt spill file): not shifted out of range.
+            *at = bytes.len();
+            break;
+        }
     }
     v
 }
@@ -175,6 +181,25 @@ fn unzigzag(z: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints_decode_to_the_largest_and_stop_past_it() {
+        let mut buf = [0u8; MAX_VARINT];
+        for v in [0, 1, 127, 128, 1 << 59, u64::MAX] {
+            let n = put_at(&mut buf, 0, v);
+            let mut at = 0;
+            assert_eq!((get(&buf[..n], &mut at), at), (v, n), "{v}");
+        }
+        // More continuation bytes than a u64 has room for: read to the end, no overflow.
+        let long = [0xffu8; 2 * MAX_VARINT];
+        let mut at = 0;
+        get(&long, &mut at);
+        assert_eq!(at, long.len());
+        // Cut short: the bytes there are, to the end.
+        let mut at = 0;
+        assert_eq!(get(&[0x81, 0x82], &mut at), 1 | 2 << 7);
+        assert_eq!(at, 2);
+    }
 
     #[test]
     fn events_round_trip_small() {
