@@ -7,9 +7,10 @@ const FEW: usize = 8;
 
 /// Counts by an optional name, as a short list while the names are few (one or two per key:
 /// `sec`, `min`) and short. A hash table's smallest size (four slots, 56 bytes each then) per
-/// key was most of the RATE_001 table's memory: 2.7 MB a thread at 12k keys. Hostile input
-/// with many or long names per key still gets a table (boxed, so the list's 24 bytes are the
-/// size of this), and a count never costs more than a look through eight names.
+/// key was most of the RATE_001 table's memory: 2.7 MB a thread at 12k keys. Input with many
+/// names per key, or any name over 15 bytes (`SHORT`), still gets a table (boxed, so the list's
+/// 24 bytes are the size of this), and a count never costs more than a look through eight
+/// names. A log whose limit types are all that long would pay a table per throttled key.
 #[derive(Clone, Debug)]
 pub enum NameCounts {
     Few(Vec<Short>),
