@@ -39,9 +39,9 @@ fn put(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(&buf[..n]);
 }
 
-/// Reads the varint at `at` and moves `at` past it (to the end, if it is cut short or longer
-/// than a u64's: bytes that are not ours to read on). The one decoder of packed events, here
-/// and in spill files read from a buffer.
+/// Reads the varint at `at` and moves `at` past it: to the end of `bytes` when the number is
+/// cut short, or runs on past a u64's [`MAX_VARINT`] bytes (corrupt bytes, not read further).
+/// The one decoder of packed events, here and in spill files read from a buffer.
 pub(crate) fn get(bytes: &[u8], at: &mut usize) -> u64 {
     let mut v = 0u64;
     let mut shift = 0;
