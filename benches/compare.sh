@@ -228,11 +228,16 @@ PY
 cat "$work/table.md"
 pgo_flag=""
 if ((pgo)); then pgo_flag=" --pgo"; fi
+# The processor, as far as a VM tells it: runs on machines of one kind have differed by a
+# third in speed (two processor generations), so results name theirs.
+cpu="$(awk -F': ' '/^model name/ {m = $2} /^cpu family/ {f = $2} /^model\t/ {n = $2}
+  END { printf "%s, family %s model %s", m, f, n }' /proc/cpuinfo 2>/dev/null || true)"
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then cpu="$cpu, AVX-512"; fi
 {
   echo "# Benchmark results"
   echo
   echo "Latest run of \`benches/compare.sh --lines $lines --runs $runs$pgo_flag\`: $(date -u +%Y-%m-%dT%H:%MZ),"
-  echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)."
+  echo "$(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)."
   echo "Input: \`errlens gen --shape nested --lines $lines --days 7 --keys 20000 --seed 1\`,"
   echo "$(python3 -c "print(round($bytes/1e6))") MB; gzip -1 and zstd -3 copies for the compressed rows."
   echo "$settled"
