@@ -235,10 +235,11 @@ cat "$work/table.md"
 pgo_flag=""
 if ((pgo)); then pgo_flag=" --pgo"; fi
 # The processor, as far as a VM tells it: runs on machines of one kind have differed by a
-# third in speed (two processor generations), so results name theirs.
+# third in speed (a Zen 4 against a Zen 5), so results name theirs.
 cpu="$(awk -F': ' '/^model name/ {m = $2} /^cpu family/ {f = $2} /^model\t/ {n = $2}
-  END { printf "%s, family %s model %s", m, f, n }' /proc/cpuinfo 2>/dev/null || true)"
+  END { if (m != "") printf "%s, family %s model %s", m, f, n }' /proc/cpuinfo 2>/dev/null || true)"
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then cpu="$cpu, AVX-512"; fi
+cpu="${cpu:-processor unknown}"
 {
   echo "# Benchmark results"
   echo
