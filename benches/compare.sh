@@ -144,13 +144,14 @@ for ((r = 0; r < runs; r++)); do
   for i in $order; do
     name="${cmds[$i]%%|*}"
     cmd="${cmds[$i]#*|}"
-    # Wall time from bash's clock (microseconds; it takes in time(1)'s own start, about a
-    # millisecond): time(1) prints it in hundredths, a 2% step on a half-second run, as
-    # wide as the margins the targets are judged by. CPU and peak RSS from time(1).
-    t0=${EPOCHREALTIME/,/.}
+    # Wall time from bash's clock, in whole microseconds (it takes in time(1)'s own start,
+    # about a millisecond): time(1) prints it in hundredths, a 2% step on a half-second run,
+    # as wide as the margins the targets are judged by. CPU and peak RSS from time(1).
+    t0=${EPOCHREALTIME/[.,]/}
     /usr/bin/time -f "%U\t%S\t%M" -o "$work/t" bash -c "$cmd"
-    t1=${EPOCHREALTIME/,/.}
-    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+    t1=${EPOCHREALTIME/[.,]/}
+    us=$((t1 - t0))
+    printf -v wall '%d.%06d' $((us / 1000000)) $((us % 1000000))
     printf '%s\t%s\t%s\n' "$name" "$wall" "$(tail -n 1 "$work/t")" >> "$results"
   done
 done
@@ -237,9 +238,10 @@ if ((pgo)); then pgo_flag=" --pgo"; fi
 # The processor, as far as a VM tells it: runs on machines of one kind have differed by a
 # third in speed (a Zen 4 against a Zen 5), so results name theirs.
 cpu="$(awk -F': ' '/^model name/ {m = $2} /^cpu family/ {f = $2} /^model\t/ {n = $2}
-  END { if (m != "") printf "%s, family %s model %s", m, f, n }' /proc/cpuinfo 2>/dev/null || true)"
+  END { if (m == "") m = "processor unknown"
+        if (f != "" && n != "") m = m ", family " f " model " n
+        print m }' /proc/cpuinfo 2>/dev/null || echo "processor unknown")"
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then cpu="$cpu, AVX-512"; fi
-cpu="${cpu:-processor unknown}"
 {
   echo "# Benchmark results"
   echo
