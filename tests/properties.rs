@@ -53,10 +53,22 @@ fn log() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn report_of(sources: &[Source], chunk: usize, threads: usize) -> (serde_json::Value, bool) {
+    report_read(sources, chunk, threads, Options::default().idle_chunks)
+}
+
+/// [`report_of`], a parsing thread reading a source of its own after `idle` chunks found
+/// none queued (0: every thread reads while sources are left).
+fn report_read(
+    sources: &[Source],
+    chunk: usize,
+    threads: usize,
+    idle: u32,
+) -> (serde_json::Value, bool) {
     let ex = Extractor::new(&FieldMap::default(), 1 << 10).unwrap();
     let opts = Options {
         threads,
         chunk_size: chunk,
+        idle_chunks: idle,
         ..Options::default()
     };
     let run = driver::run(sources, &ex, &Filter::default(), &opts).unwrap();
@@ -151,8 +163,12 @@ proptest! {
         let plain = |part: &[u8]| !part.starts_with(&[0x1f, 0x8b]) && !part.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
         if !ends.is_empty() && lf_convention(&data[ends[cut.index(ends.len())]..]) && plain(&data[ends[cut.index(ends.len())]..]) {
             let at = ends[cut.index(ends.len())];
-            let (split, _) = report_of(&[bytes("a", &data[..at]), bytes("b", &data[at..])], chunk, threads);
+            let parts = [bytes("a", &data[..at]), bytes("b", &data[at..])];
+            let (split, _) = report_of(&parts, chunk, threads);
             prop_assert_eq!(&whole, &split);
+            // Both parts read at once, each by its own thread.
+            let (side_by_side, _) = report_read(&parts, chunk, threads, 0);
+            prop_assert_eq!(&whole, &side_by_side);
         }
     }
 

@@ -365,6 +365,61 @@ fn report_is_the_same_for_any_chunk_size_and_thread_count() {
 }
 
 #[test]
+fn several_compressed_logs_give_the_report_of_their_lines_in_one_file() {
+    // Several gzip and zstd files: at -j 3 more than one may be read at once (a parsing
+    // thread the readers leave idle takes the next file), which must change no number and
+    // no file's line count.
+    let d = Dir::new();
+    let (log, _) = util::gen_log(
+        &d,
+        &[
+            "--lines", "24000", "--days", "3", "--keys", "500", "--seed", "9",
+        ],
+    );
+    let all = std::fs::read(&log).unwrap();
+    // Where each line ends: the parts are 4000 lines each.
+    let ends: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(ends.len(), 24000);
+    let mut paths = Vec::new();
+    let mut from = 0;
+    for n in 0..6 {
+        let to = ends[4000 * n + 3999];
+        let part = &all[from..to];
+        let (name, bytes) = if n % 2 == 0 {
+            (format!("part{n}.log.gz"), gzip(&[part]))
+        } else {
+            (format!("part{n}.log.zst"), zstd(part))
+        };
+        paths.push(d.write(&name, &bytes).to_str().unwrap().to_owned());
+        from = to;
+    }
+    assert_eq!(paths.len(), 6);
+    let (want, ..) = report(&["--threads", "1", log.to_str().unwrap()], None);
+    let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    for threads in ["1", "3"] {
+        let (got, code, stderr) = report(&[&["--threads", threads][..], &args].concat(), None);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            tables(got.clone()),
+            tables(want.clone()),
+            "threads {threads}"
+        );
+        let lines: Vec<u64> = got["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["lines"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lines, [4000; 6], "threads {threads}");
+    }
+}
+
+#[test]
 fn gen_output_matches_what_gen_says_it_wrote() {
     let d = Dir::new();
     let (log, s) = util::gen_log(

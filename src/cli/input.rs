@@ -239,6 +239,7 @@ impl InputArgs {
             chunk_size: self.chunk_bytes as usize,
             collect_rejects,
             progress: progress.clone(),
+            ..Options::default()
         };
         let run = driver::run_with(&sources, &ex, filter, &opts, empty)?;
         // The workers' chunk buffers and partials are freed; what follows runs on other
