@@ -166,7 +166,7 @@ proptest! {
             let parts = [bytes("a", &data[..at]), bytes("b", &data[at..])];
             let (split, _) = report_of(&parts, chunk, threads);
             prop_assert_eq!(&whole, &split);
-            // Both parts read at once, each by its own thread.
+            // With two threads or more, both parts read at once, each by its own thread.
             let (side_by_side, _) = report_read(&parts, chunk, threads, 0);
             prop_assert_eq!(&whole, &side_by_side);
         }

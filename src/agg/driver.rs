@@ -1,6 +1,6 @@
-//! The parallel run: a reader thread cuts the sources into chunks (a second one joins it when
-//! it cannot keep the others busy), worker threads classify lines and fill partial
-//! aggregates, and the partials are merged at the end.
+//! The parallel run: a reader thread cuts the sources into chunks (other threads read the
+//! next sources beside it when it cannot keep them busy), every thread classifies lines and
+//! fills a partial aggregate of its own, and the partials are merged at the end.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -21,7 +21,7 @@ use crate::scan::{self, Chunk, Piece, Pool};
 /// How a run is carried out.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Threads that read and parse, the reader included (it parses too).
+    /// Threads that read and parse (every thread parses; the readers among them too).
     pub threads: usize,
     /// Target bytes per chunk.
     pub chunk_size: usize,
@@ -29,8 +29,9 @@ pub struct Options {
     pub collect_rejects: bool,
     /// Shown on stderr while reading, when set.
     pub progress: Option<ProgressBar>,
-    /// Chunks in a row a parsing thread finds none queued before it reads the next source
-    /// itself, beside the thread reading (0: whenever a source is left).
+    /// Times in a row a parsing thread finds no chunk queued (each time it then waits for
+    /// one) before it reads the next source itself, beside the thread reading (0: whenever
+    /// a source is left).
     pub idle_chunks: u32,
 }
 
@@ -41,6 +42,9 @@ impl Default for Options {
             chunk_size: 256 << 10,
             collect_rejects: false,
             progress: None,
+            // gzip readers leave a thread idle on every chunk; zstd and plain readers keep
+            // the queue filled, but after 4 idle chunks a second zstd reader still started
+            // in 7 runs of 8 (no faster); after 8 to 64, in none of 5.
             idle_chunks: 16,
         }
     }
@@ -243,41 +247,47 @@ impl<S: Sink> Partial<S> {
 
 /// The sources no thread has read yet, handed out one at a time with a sender of the chunk
 /// queue: the queue closes when every source is handed out and its reader done.
-struct Claims<'s> {
-    sources: &'s [Source],
-    /// The next source, and the sender cloned for its reader (`None` once all are out).
-    next: Mutex<(usize, Option<Sender<Chunk>>)>,
+struct Claims {
+    count: usize,
+    state: Mutex<Unclaimed>,
 }
 
-impl<'s> Claims<'s> {
-    fn new(sources: &'s [Source], tx: Sender<Chunk>) -> Self {
-        let tx = (!sources.is_empty()).then_some(tx);
+struct Unclaimed {
+    /// The index of the next source to hand out.
+    next: usize,
+    /// Cloned for each source's reader; `None` once every source is out.
+    tx: Option<Sender<Chunk>>,
+}
+
+impl Claims {
+    fn new(count: usize, tx: Sender<Chunk>) -> Self {
+        let tx = (count > 0).then_some(tx);
         Claims {
-            sources,
-            next: Mutex::new((0, tx)),
+            count,
+            state: Mutex::new(Unclaimed { next: 0, tx }),
         }
     }
 
     /// The next source's index and a sender for its chunks; `None` when all are out.
     fn take(&self) -> Option<(usize, Sender<Chunk>)> {
-        let mut next = self.next.lock().unwrap();
-        let tx = next.1.clone()?;
-        let i = next.0;
-        next.0 += 1;
-        if next.0 >= self.sources.len() {
-            next.1 = None;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = state.tx.clone()?;
+        let i = state.next;
+        state.next += 1;
+        if state.next >= self.count {
+            state.tx = None;
         }
         Some((i, tx))
     }
 
     /// Hands out nothing more.
     fn close(&self) {
-        self.next.lock().unwrap().1 = None;
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).tx = None;
     }
 }
 
 /// Where a source's reading ended: its index, the encoding found and the bytes read.
-type Ended = (usize, Option<input::Encoding>, u64);
+type SourceRead = (usize, Option<input::Encoding>, u64);
 
 /// What the threads of a run share.
 struct Shared<'r> {
@@ -289,11 +299,25 @@ struct Shared<'r> {
     /// Threads that may read a source (the rest only parse).
     readers: usize,
     pool: Pool,
-    claims: Claims<'r>,
-    /// Set when a thread cannot be started: the others stop reading.
+    claims: Claims,
+    /// Set when a thread cannot be started or panics: the others stop reading.
     abort: AtomicBool,
     /// (source index, error)
     failures: Mutex<Vec<(usize, InputError)>>,
+}
+
+/// Stops the run's reading when the thread holding it panics: the sources left are handed
+/// out no more, so the queue closes and the threads waiting on it stop (the panic then
+/// reaches the caller instead of leaving the run waiting for ever).
+struct StopOnPanic<'a, 'r>(&'a Shared<'r>);
+
+impl Drop for StopOnPanic<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.abort.store(true, Ordering::Relaxed);
+            self.0.claims.close();
+        }
+    }
 }
 
 impl Shared<'_> {
@@ -303,9 +327,16 @@ impl Shared<'_> {
     /// [`Options::idle_chunks`] chunks in a row (the readers cannot keep up: gzip
     /// decompresses slower than a line is parsed) takes the next source and reads it beside
     /// them. With no source left, each parses what is queued until every reader is done.
-    fn work<S: Sink>(&self, w: usize, rx: &Receiver<Chunk>, mine: &mut Partial<S>) -> Vec<Ended> {
+    /// With two streams among the sources, only the first thread reads (see `run_with`).
+    fn work<S: Sink>(
+        &self,
+        w: usize,
+        rx: &Receiver<Chunk>,
+        mine: &mut Partial<S>,
+    ) -> Vec<SourceRead> {
+        let _stop = StopOnPanic(self);
         let mut read = Vec::new();
-        // Chunks in a row for which the queue was empty.
+        // Times in a row the queue was found empty.
         let mut idle = 0;
         loop {
             if w < self.readers
@@ -347,7 +378,12 @@ impl Shared<'_> {
     /// Reads source `i` into chunks on this thread: each is queued on `tx`, or parsed into
     /// `mine` when enough are queued (every chunk with one thread). A source that cannot be
     /// opened or read to its end is noted in `failures`; `None` when it was not opened.
-    fn read<S: Sink>(&self, i: usize, tx: &Sender<Chunk>, mine: &mut Partial<S>) -> Option<Ended> {
+    fn read<S: Sink>(
+        &self,
+        i: usize,
+        tx: &Sender<Chunk>,
+        mine: &mut Partial<S>,
+    ) -> Option<SourceRead> {
         let raw = match input::open_raw(&self.sources[i]) {
             Ok(r) => r,
             Err(e) => {
@@ -402,6 +438,15 @@ impl Shared<'_> {
     }
 }
 
+/// Whether `s` is read as a stream (stdin, a pipe, a device), not as a regular file.
+fn is_stream(s: &Source) -> bool {
+    match s {
+        Source::Stdin => true,
+        Source::File(p) => !std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+        Source::Bytes(..) => false,
+    }
+}
+
 /// Reads every source and aggregates the requests the filter accepts.
 pub fn run(
     sources: &[Source],
@@ -431,24 +476,19 @@ pub fn run_with<S: Sink>(
             encoding: None,
         })
         .collect();
-    // Two gzip logs read side by side took 13% less time than one after the other. A zstd or
-    // plain reader keeps the queue filled, and a second one starts only after the parsing
-    // thread found it empty for 16 chunks in a row (after 4, a second zstd reader started in
-    // 7 runs of 8, which was no faster). Stdin named twice is read by one thread alone: two
-    // would split its lines between them.
-    let stdins = sources
-        .iter()
-        .filter(|s| matches!(s, Source::Stdin))
-        .count();
+    // Two gzip logs read side by side took 15% less time than one after the other. Streams
+    // (stdin, a pipe, a device) are read by one thread when there are two of them: two names
+    // may be one stream (`- /dev/stdin`), whose lines two readers would split between them.
+    let streams = sources.iter().filter(|s| is_stream(s)).count();
     let shared = Shared {
         sources,
         ex,
         filter,
         opts,
         threads,
-        readers: if stdins > 1 { 1 } else { threads },
+        readers: if streams > 1 { 1 } else { threads },
         pool: Pool::new(threads * 4 + 4, opts.chunk_size + 64 * 1024),
-        claims: Claims::new(sources, tx),
+        claims: Claims::new(sources.len(), tx),
         abort: AtomicBool::new(false),
         failures: Mutex::new(Vec::new()),
     };
@@ -460,12 +500,16 @@ pub fn run_with<S: Sink>(
         // memory of merging them grew with it).
         let mut handles = Vec::with_capacity(threads);
         let mut spawn_error = None;
+        // Nothing is read until every thread has started (closed when they have, or when one
+        // could not be): a failed start then costs no read of stdin.
+        let (started, start) = crossbeam_channel::bounded::<()>(0);
         for w in 0..threads {
-            let rx = rx.clone();
+            let (rx, start) = (rx.clone(), start.clone());
             let handle = std::thread::Builder::new()
                 .name(format!("errlens-worker-{w}"))
                 .spawn_scoped(scope, move || {
                     let mut mine = Partial::new(empty());
+                    let _ = start.recv();
                     let read = shared.work(w, &rx, &mut mine);
                     (mine, read)
                 });
@@ -479,14 +523,16 @@ pub fn run_with<S: Sink>(
         }
         drop(rx);
         if let Some(e) = spawn_error {
-            // The threads that started stop reading, see the queue close and stop.
+            // The threads that started read nothing: the queue is closed before they start.
             shared.abort.store(true, Ordering::Relaxed);
             shared.claims.close();
+            drop(started);
             for h in handles {
                 let _ = h.join();
             }
             return Err(RunError::Threads(threads, e.to_string()));
         }
+        drop(started);
         let mut all: Option<Partial<S>> = None;
         let mut read = Vec::new();
         for h in handles {
@@ -561,11 +607,8 @@ mod tests {
 
     #[test]
     fn every_source_is_handed_out_once_and_the_queue_closes_after_the_last_reader() {
-        let sources: Vec<Source> = (0..50)
-            .map(|i| Source::Bytes(format!("s{i}"), Arc::from(&b""[..])))
-            .collect();
         let (tx, rx) = crossbeam_channel::bounded::<Chunk>(1);
-        let claims = Claims::new(&sources, tx);
+        let claims = Claims::new(50, tx);
         let taken = Mutex::new(Vec::new());
         std::thread::scope(|s| {
             for _ in 0..4 {
@@ -582,18 +625,77 @@ mod tests {
         assert_eq!(taken, (0..50).collect::<Vec<_>>());
         assert!(claims.take().is_none());
         // Every sender is gone: a parsing thread waiting on the queue stops.
-        assert!(rx.recv().is_err());
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Disconnected)));
         // With no source at all, the queue is closed from the start.
         let (tx, rx) = crossbeam_channel::bounded::<Chunk>(1);
-        let claims = Claims::new(&[], tx);
+        let claims = Claims::new(0, tx);
         assert!(claims.take().is_none());
-        assert!(rx.recv().is_err());
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Disconnected)));
+        // Closed early (a thread could not start, or one panicked): nothing more is handed
+        // out, and the queue closes once the sources taken are read.
+        let (tx, rx) = crossbeam_channel::bounded::<Chunk>(1);
+        let claims = Claims::new(5, tx);
+        let first = claims.take().unwrap();
+        claims.close();
+        assert!(claims.take().is_none());
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
+        drop(first);
+        assert!(matches!(rx.try_recv(), Err(TryRecvError::Disconnected)));
+    }
+
+    /// A sink that panics on the first thread's first request, and is slow on the others'
+    /// (so that the first thread finds the queue full and counts a chunk itself).
+    struct Bomb(crate::agg::Totals);
+
+    impl Merge for Bomb {
+        fn merge(&mut self, _: Bomb) {}
+    }
+
+    impl Sink for Bomb {
+        fn totals(&mut self) -> &mut crate::agg::Totals {
+            &mut self.0
+        }
+        fn add_request(&mut self, _: &crate::extract::Record<'_>, _: crate::agg::Hint) {
+            if std::thread::current().name() == Some("errlens-worker-0") {
+                panic!("a bomb");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_thread_that_panics_ends_the_run_with_its_panic_instead_of_a_wait() {
+        // The reader panics with sources still unread; the other thread, waiting on the
+        // queue, must stop, so that the run ends with the panic. Run on a thread of its own,
+        // so that a run that waits for ever fails the test instead of hanging it.
+        let (done, finished) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            let line = b"{\"status\":200}\n";
+            let sources: Vec<Source> = (0..4)
+                .map(|s| Source::Bytes(format!("s{s}"), Arc::from(line.repeat(200))))
+                .collect();
+            let ex = Extractor::new(&FieldMap::default(), 1 << 10).unwrap();
+            let opts = Options {
+                threads: 2,
+                chunk_size: 16,
+                ..Options::default()
+            };
+            let run = std::panic::catch_unwind(|| {
+                run_with(&sources, &ex, &Filter::default(), &opts, || {
+                    Bomb(Default::default())
+                })
+            });
+            let _ = done.send(run.is_err());
+        });
+        let panicked = finished.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(panicked, Ok(true));
     }
 
     #[test]
     fn sources_read_side_by_side_count_and_locate_lines_as_one_reader_does() {
-        // Sources of several sizes, each with malformed lines at places of its own.
-        let sources: Vec<Source> = (0..7)
+        // Sources of several sizes, each with malformed lines at places of its own, and a
+        // file that cannot be opened among them.
+        let mut sources: Vec<Source> = (0..7)
             .map(|s| {
                 let mut log = String::new();
                 for n in 0..(40 + 30 * s) {
@@ -609,6 +711,7 @@ mod tests {
                 Source::Bytes(format!("s{s}"), Arc::from(log.as_bytes()))
             })
             .collect();
+        sources.insert(3, Source::File("/nonexistent/errlens-test.log".into()));
         let ex = Extractor::new(&FieldMap::default(), 1 << 10).unwrap();
         let run = |threads: usize, idle_chunks: u32| {
             let opts = Options {
@@ -624,8 +727,13 @@ mod tests {
                 .iter()
                 .map(|j| (j.source.clone(), j.line))
                 .collect();
-            let lines: Vec<u64> = r.sources.iter().map(|s| s.lines).collect();
-            (r.agg.totals, rejects, lines)
+            let read: Vec<(String, u64, u64, Option<input::Encoding>)> = r
+                .sources
+                .iter()
+                .map(|s| (s.name.clone(), s.lines, s.bytes, s.encoding))
+                .collect();
+            let errors: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+            (r.agg.totals, rejects, read, errors)
         };
         let one = run(1, 0);
         assert!(one.0.reconciles());
@@ -633,7 +741,15 @@ mod tests {
         // Source 2's malformed lines: every 7th from its 4th (1-based line 4, 11, ...).
         let of_two: Vec<u64> = one.1.iter().filter(|r| r.0 == "s2").map(|r| r.1).collect();
         assert_eq!(of_two[..3], [4, 11, 18]);
-        for (threads, idle) in [(2, 0), (3, 0), (3, 4)] {
+        // The missing file: named, in its place, with nothing read.
+        assert_eq!(
+            one.2[3],
+            ("/nonexistent/errlens-test.log".into(), 0, 0, None)
+        );
+        assert_eq!(one.3.len(), 1);
+        assert!(one.3[0].contains("errlens-test.log"), "{:?}", one.3);
+        assert_eq!(one.2[4].1, 40 + 30 * 3);
+        for (threads, idle) in [(2, 0), (3, 0), (3, 16)] {
             assert_eq!(run(threads, idle), one, "{threads} threads, idle {idle}");
         }
     }
