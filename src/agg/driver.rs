@@ -438,11 +438,12 @@ impl Shared<'_> {
     }
 }
 
-/// Whether `s` is read as a stream (stdin, a pipe, a device), not as a regular file.
+/// Whether `s` is read as a stream (stdin, a pipe, a device), not as a regular file. A path
+/// that cannot be looked up is none: it will not be read at all.
 fn is_stream(s: &Source) -> bool {
     match s {
         Source::Stdin => true,
-        Source::File(p) => !std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+        Source::File(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file()),
         Source::Bytes(..) => false,
     }
 }
@@ -641,6 +642,18 @@ mod tests {
         assert!(matches!(rx.try_recv(), Err(TryRecvError::Empty)));
         drop(first);
         assert!(matches!(rx.try_recv(), Err(TryRecvError::Disconnected)));
+    }
+
+    #[test]
+    fn streams_are_stdin_pipes_and_devices_not_files() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        assert!(!is_stream(&Source::File(file.path().into())));
+        assert!(!is_stream(&Source::File(
+            "/nonexistent/errlens-test.log".into()
+        )));
+        assert!(!is_stream(&Source::Bytes("b".into(), Arc::from(&b""[..]))));
+        assert!(is_stream(&Source::Stdin));
+        assert!(is_stream(&Source::File("/dev/null".into())));
     }
 
     /// A sink that panics on the first thread's first request, and is slow on the others'
