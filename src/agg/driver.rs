@@ -295,7 +295,6 @@ struct Shared<'r> {
     ex: &'r Extractor,
     filter: &'r Filter,
     opts: &'r Options,
-    threads: usize,
     /// Threads that may read a source (the rest only parse).
     readers: usize,
     pool: Pool,
@@ -314,13 +313,19 @@ struct StopOnPanic<'a, 'r>(&'a Shared<'r>);
 impl Drop for StopOnPanic<'_, '_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.abort.store(true, Ordering::Relaxed);
-            self.0.claims.close();
+            self.0.stop();
         }
     }
 }
 
 impl Shared<'_> {
+    /// Stops the reading: no source is handed out any more, and a source being read is left
+    /// at its next chunk.
+    fn stop(&self) {
+        self.abort.store(true, Ordering::Relaxed);
+        self.claims.close();
+    }
+
     /// Thread `w`'s part of the run. The first thread reads: it cuts the next source no
     /// thread has taken into chunks and queues them, parsing a chunk itself whenever enough
     /// are queued. The others parse what is queued; one that finds the queue empty for
@@ -341,7 +346,6 @@ impl Shared<'_> {
         loop {
             if w < self.readers
                 && (w == 0 || idle >= self.opts.idle_chunks)
-                && !self.abort.load(Ordering::Relaxed)
                 && let Some((i, tx)) = self.claims.take()
             {
                 read.extend(self.read(i, &tx, mine));
@@ -410,12 +414,13 @@ impl Shared<'_> {
                     if self.abort.load(Ordering::Relaxed) {
                         return false;
                     }
-                    if self.threads == 1 {
+                    if self.opts.threads <= 1 {
                         self.parse(c, mine);
                         return true;
                     }
                     match tx.try_send(c) {
                         Ok(()) => {}
+                        // Never disconnected: this thread holds a receiver while it reads.
                         Err(TrySendError::Full(c) | TrySendError::Disconnected(c)) => {
                             self.parse(c, mine)
                         }
@@ -435,16 +440,6 @@ impl Shared<'_> {
             self.failures.lock().unwrap().push((i, e));
         }
         Some((i, encoding, progress.bytes))
-    }
-}
-
-/// Whether `s` is read as a stream (stdin, a pipe, a device), not as a regular file. A path
-/// that cannot be looked up is none: it will not be read at all.
-fn is_stream(s: &Source) -> bool {
-    match s {
-        Source::Stdin => true,
-        Source::File(p) => std::fs::metadata(p).is_ok_and(|m| !m.is_file()),
-        Source::Bytes(..) => false,
     }
 }
 
@@ -468,25 +463,15 @@ pub fn run_with<S: Sink>(
 ) -> Result<Run<S>, RunError> {
     let threads = opts.threads.max(1);
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
-    let mut summaries: Vec<SourceSummary> = sources
-        .iter()
-        .map(|s| SourceSummary {
-            name: s.name(),
-            lines: 0,
-            bytes: 0,
-            encoding: None,
-        })
-        .collect();
     // Two gzip logs read side by side took 15% less time than one after the other. Streams
     // (stdin, a pipe, a device) are read by one thread when there are two of them: two names
     // may be one stream (`- /dev/stdin`), whose lines two readers would split between them.
-    let streams = sources.iter().filter(|s| is_stream(s)).count();
+    let streams = sources.iter().filter(|s| s.is_stream()).count();
     let shared = Shared {
         sources,
         ex,
         filter,
         opts,
-        threads,
         readers: if streams > 1 { 1 } else { threads },
         pool: Pool::new(threads * 4 + 4, opts.chunk_size + 64 * 1024),
         claims: Claims::new(sources.len(), tx),
@@ -525,8 +510,7 @@ pub fn run_with<S: Sink>(
         drop(rx);
         if let Some(e) = spawn_error {
             // The threads that started read nothing: the queue is closed before they start.
-            shared.abort.store(true, Ordering::Relaxed);
-            shared.claims.close();
+            shared.stop();
             drop(started);
             for h in handles {
                 let _ = h.join();
@@ -546,6 +530,15 @@ pub fn run_with<S: Sink>(
         }
         Ok((all.expect("at least one thread runs"), read))
     })?;
+    let mut summaries: Vec<SourceSummary> = sources
+        .iter()
+        .map(|s| SourceSummary {
+            name: s.name(),
+            lines: 0,
+            bytes: 0,
+            encoding: None,
+        })
+        .collect();
     for (i, encoding, bytes) in read {
         summaries[i].encoding = encoding;
         summaries[i].bytes = bytes;
@@ -647,13 +640,11 @@ mod tests {
     #[test]
     fn streams_are_stdin_pipes_and_devices_not_files() {
         let file = tempfile::NamedTempFile::new().unwrap();
-        assert!(!is_stream(&Source::File(file.path().into())));
-        assert!(!is_stream(&Source::File(
-            "/nonexistent/errlens-test.log".into()
-        )));
-        assert!(!is_stream(&Source::Bytes("b".into(), Arc::from(&b""[..]))));
-        assert!(is_stream(&Source::Stdin));
-        assert!(is_stream(&Source::File("/dev/null".into())));
+        assert!(!Source::File(file.path().into()).is_stream());
+        assert!(!Source::File("/nonexistent/errlens-test.log".into()).is_stream());
+        assert!(!Source::Bytes("b".into(), Arc::from(&b""[..])).is_stream());
+        assert!(Source::Stdin.is_stream());
+        assert!(Source::File("/dev/null".into()).is_stream());
     }
 
     /// A sink that panics on the first thread's first request, and is slow on the others'

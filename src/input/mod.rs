@@ -34,6 +34,17 @@ impl Source {
             Source::Bytes(_, b) => Some(b.len() as u64),
         }
     }
+
+    /// Whether the source is read as a stream (stdin, a pipe, a device), not as a regular
+    /// file or bytes: two names may be one stream. A path that cannot be looked up is none:
+    /// it will not be read at all.
+    pub fn is_stream(&self) -> bool {
+        match self {
+            Source::Stdin => true,
+            Source::File(p) => fs::metadata(p).is_ok_and(|m| !m.is_file()),
+            Source::Bytes(..) => false,
+        }
+    }
 }
 
 /// Turns the command line's paths into sources: no path or `-` is stdin; directories are
