@@ -328,8 +328,8 @@ impl Shared<'_> {
 
     /// Thread `w`'s part of the run. The first thread reads: it cuts the next source no
     /// thread has taken into chunks and queues them, parsing a chunk itself whenever enough
-    /// are queued. The others parse what is queued; one that finds the queue empty for
-    /// [`Options::idle_chunks`] chunks in a row (the readers cannot keep up: gzip
+    /// are queued. The others parse what is queued; one that finds the queue empty
+    /// [`Options::idle_chunks`] times in a row (the readers cannot keep up: gzip
     /// decompresses slower than a line is parsed) takes the next source and reads it beside
     /// them. With no source left, each parses what is queued until every reader is done.
     /// With two streams among the sources, only the first thread reads (see `run_with`).
@@ -372,6 +372,7 @@ impl Shared<'_> {
         read
     }
 
+    /// Counts `chunk`'s lines into `mine` and gives its buffer back to the pool.
     fn parse<S: Sink>(&self, chunk: Chunk, mine: &mut Partial<S>) {
         mine.process(&chunk, self.ex, self.filter, self.opts.collect_rejects);
         if let Piece::Lines(buf) = chunk.piece {
