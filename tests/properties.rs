@@ -56,8 +56,8 @@ fn report_of(sources: &[Source], chunk: usize, threads: usize) -> (serde_json::V
     report_read(sources, chunk, threads, Options::default().idle_chunks)
 }
 
-/// [`report_of`], a parsing thread reading a source of its own after `idle` chunks found
-/// none queued (0: every thread reads while sources are left).
+/// [`report_of`], a parsing thread reading a source of its own after finding no chunk
+/// queued `idle` times in a row (0: every thread reads while sources are left).
 fn report_read(
     sources: &[Source],
     chunk: usize,
