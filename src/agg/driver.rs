@@ -79,7 +79,7 @@ pub struct Run<S = Aggregate> {
     pub rejects: Vec<Reject>,
 }
 
-/// One worker's partial result.
+/// One thread's partial result.
 struct Partial<S> {
     agg: S,
     /// Lines per source.
@@ -454,7 +454,7 @@ pub fn run(
     run_with(sources, ex, filter, opts, Aggregate::default)
 }
 
-/// [`run`] into any [`Sink`]: `empty` makes each worker's own, the results are merged.
+/// [`run`] into any [`Sink`]: `empty` makes each thread's own, the results are merged.
 pub fn run_with<S: Sink>(
     sources: &[Source],
     ex: &Extractor,

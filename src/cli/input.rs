@@ -242,7 +242,7 @@ impl InputArgs {
             ..Options::default()
         };
         let run = driver::run_with(&sources, &ex, filter, &opts, empty)?;
-        // The workers' chunk buffers and partials are freed; what follows runs on other
+        // The threads' chunk buffers and partials are freed; what follows runs on other
         // threads and could not reuse that memory.
         crate::memory::release_free_memory();
         if let Some(pb) = progress {
