@@ -921,3 +921,143 @@ fn generated_lines_cover_every_shape() {
         "the fast walker took only {fast} of {valid} valid lines"
     );
 }
+
+/// A value of kind `kind` (as in [`layout_value`]) as the gateway writes it, 3 times in 4:
+/// plain strings (empty, blank, multi-byte, times, URLs), integers, booleans, flat objects;
+/// else any value of [`layout_value`], good or bad.
+fn gateway_value(kind: usize) -> BoxedStrategy<String> {
+    let plain: &'static [&'static str] = match kind {
+        0 => &[
+            r#""""#,
+            r#"" ""#,
+            r#""RATE_001""#,
+            r#""é€𝄞""#,
+            r#""2026-11-24T10:00:00.123Z""#,
+            r#""2026-11-24T10:00:00+02:00""#,
+            r#""1764000000""#,
+            r#""/v1/messages""#,
+            r#""https://gw.example/v1/media?id=1#x""#,
+            r#""wk_live_0123456789abcdef01234567""#,
+            r#""Bearer abc""#,
+            r#""1 seconds""#,
+        ],
+        1 => &["0", "7", "201", "429", "99999", "1764000000"],
+        2 => &["true", "false"],
+        _ => &[
+            r#"{"messageId":"wamid.e099ec6cd736"}"#,
+            r#"{"a":1,"b":true,"c":null,"d":"x"}"#,
+            "{}",
+            r#"{"a":[1,{"b":"\n"}]}"#,
+        ],
+    };
+    prop_oneof![
+        3 => prop::sample::select(plain).prop_map(str::to_owned),
+        1 => (0..4usize).prop_flat_map(layout_value),
+    ]
+    .boxed()
+}
+
+/// The values of a gateway line, one for each of its places, and the form of its end (see
+/// [`gateway_line`]).
+fn gateway_values() -> impl Strategy<Value = (Vec<String>, usize)> {
+    // String, string, string, number, number, string, literal, then the error's strings
+    // and the `data` value.
+    const KINDS: [usize; 13] = [0, 0, 0, 1, 1, 0, 2, 0, 0, 0, 0, 0, 3];
+    let places: Vec<BoxedStrategy<String>> = KINDS.iter().map(|&k| gateway_value(k)).collect();
+    (places, 0..5usize)
+}
+
+/// A line of the gateway's layout with the values `v` in its places, and `tail` choosing
+/// what follows `isSuccess`: nothing, `data`, errors with or without params, or a member
+/// the gateway reader does not take.
+fn gateway_line(v: &[String], tail: usize) -> String {
+    let rest = match tail {
+        0 => String::new(),
+        1 => format!(r#","data":{}"#, v[12]),
+        2 => format!(
+            r#","errors":{{"code":{},"group":{},"description":{}}}"#,
+            v[7], v[8], v[9]
+        ),
+        3 => format!(
+            r#","errors":{{"code":{},"group":{},"description":{},"params":{{"limit_type":{},"retry_after":{}}}}}"#,
+            v[7], v[8], v[9], v[10], v[11]
+        ),
+        _ => format!(r#","errors":{{"code":{}}},"data":{}"#, v[7], v[12]),
+    };
+    format!(
+        r#"{{"ts":{},"method":{},"path":{},"status":{},"latency_ms":{},"api_key":{},"response":{{"isSuccess":{}{rest}}}}}"#,
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6]
+    )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A line of the gateway's layout, with any values in its places, reads exactly as the
+    /// reference walker reads it, whether the gateway's reader takes it or leaves it.
+    #[test]
+    fn gateway_lines_read_as_the_reference_walker_reads_them(
+        (v, tail) in gateway_values(),
+        prefix in prop::sample::select(vec!["", "2026-11-24T10:00:00.5Z "]),
+    ) {
+        let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+        let line = format!("{prefix}{}", gateway_line(&v, tail));
+        let slow = ex.classify_with(line.as_bytes(), false);
+        if let Some(read) = ex.classify_gateway_only(line.as_bytes()) {
+            prop_assert_eq!(&read, &slow, "line: {}", line);
+        }
+        prop_assert_eq!(ex.classify(line.as_bytes()), slow, "line: {}", line);
+    }
+}
+
+/// The property above is not met by leaving every line to the walkers: the gateway's reader
+/// takes most lines of good values, and reads their values.
+#[test]
+fn the_gateway_reader_takes_the_gateways_lines() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
+    let mut runner = TestRunner::deterministic();
+    let (mut taken, mut tried) = (0, 0);
+    for _ in 0..2000 {
+        let (v, tail) = gateway_values().new_tree(&mut runner).unwrap().current();
+        tried += 1;
+        taken += ex
+            .classify_gateway_only(gateway_line(&v, tail).as_bytes())
+            .is_some() as u32;
+    }
+    // A line is taken when each of its 7 to 12 places holds a value of its kind and its end
+    // is not the fifth form: about one in ten here.
+    assert!(
+        taken * 20 >= tried,
+        "the reader took {taken} of {tried} lines"
+    );
+
+    let line = r#"{"ts":"2026-11-24T10:00:00.5Z","method":"POST","path":"https://gw.example/v1/messages?x=1","status":429,"latency_ms":12.5,"api_key":"k1","response":{"isSuccess":false,"errors":{"code":"RATE_001","group":"TOO_MANY_REQUESTS","description":"Rate limit exceeded","params":{"limit_type":"sec","retry_after":"1 seconds"}}}}"#;
+    let Some(Line::Request(r)) = ex.classify_gateway_only(line.as_bytes()) else {
+        panic!("not read as a request")
+    };
+    assert_eq!(r.time, Some(1_795_514_400_500_000));
+    assert_eq!((r.key.as_deref(), r.status), (Some("k1"), Some(429)));
+    assert_eq!(r.method.as_deref(), Some("POST"));
+    assert_eq!(r.endpoint.as_deref(), Some("/v1/messages"));
+    let item = &r.error_items()[0];
+    assert_eq!(item.code.as_deref(), Some("RATE_001"));
+    assert_eq!(item.group.as_deref(), Some("TOO_MANY_REQUESTS"));
+    assert_eq!(item.limit_type.as_deref(), Some("sec"));
+    assert_eq!(item.retry_after.as_deref(), Some("1 seconds"));
+    assert_eq!(
+        ex.classify(line.as_bytes()),
+        ex.classify_with(line.as_bytes(), false)
+    );
+
+    // Under other fields than the defaults, the walkers read every line.
+    let mut fields = FieldMap::default();
+    fields.set("key=client").unwrap();
+    let other = Extractor::new(&fields, 1 << 20).unwrap();
+    assert_eq!(other.classify_gateway_only(line.as_bytes()), None);
+    let Line::Request(r) = other.classify(line.as_bytes()) else {
+        panic!("not a request")
+    };
+    assert_eq!(r.key, None);
+}

@@ -33,7 +33,7 @@ impl From<Bail> for WalkError {
 /// then eight (SWAR: a byte is flagged when it equals `"` or `\\`, or is below 0x20), then
 /// one by one.
 #[inline]
-fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
     while let Some(block) = b.get(i..i + 16) {
         let hits = vector::stops(block);
         if hits != 0 {
@@ -288,6 +288,16 @@ fn escape_end(b: &[u8], i: usize) -> R<usize> {
         }
         _ => Err(BAIL),
     }
+}
+
+/// Skips the JSON value at `at` in `json`, nested `depth` deep, checked as the walkers check
+/// it: the position after it, and whether a string in it had an escape; `None` where a walker
+/// would bail out.
+pub(crate) fn skip_value(json: &str, at: usize, depth: u32) -> Option<(usize, bool)> {
+    let mut s = Scanner::new(json);
+    s.i = at;
+    s.value(depth).ok()?;
+    Some((s.i, s.escaped))
 }
 
 /// A position in JSON text, and the grammar's pieces read from there.

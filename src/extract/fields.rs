@@ -62,7 +62,7 @@ impl Slot {
 }
 
 /// Field paths per slot, in priority order. Each path is a list of object keys.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldMap {
     paths: Vec<Vec<Vec<String>>>,
 }

@@ -2,6 +2,7 @@
 
 pub mod fast;
 pub mod fields;
+mod gateway;
 pub mod json;
 mod layout;
 pub mod record;

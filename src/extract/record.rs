@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::fast::{self, Fast};
 use super::fields::{FieldMap, MAX_CAPTURES, Plan, Slot};
+use super::gateway;
 use super::json::{self, Serde, WalkError, Walker};
 use super::layout::Matched;
 use super::swar;
@@ -190,6 +191,9 @@ pub struct Extractor {
     /// `errors` objects whose fields the record's walk reads: none (0), the root's (1), and
     /// those of the first `errors_read - 1` envelope fields.
     errors_read: usize,
+    /// Whether the fields are the defaults, under which a line of the gateway's own layout
+    /// is read straight (see [`gateway`]).
+    gateway: bool,
     max_line: u64,
 }
 
@@ -248,6 +252,7 @@ impl Extractor {
             envelope,
             error,
             errors_read,
+            gateway: *fields == FieldMap::default(),
             max_line,
         })
     }
@@ -272,6 +277,9 @@ impl Extractor {
     }
 
     fn extract_any<'a>(&self, prefix_time: Option<i64>, json: &'a str, fast: bool) -> Line<'a> {
+        if fast && let Some(line) = self.extract_gateway(prefix_time, json) {
+            return line;
+        }
         if fast && let Ok(line) = self.extract_fast(prefix_time, json) {
             return line;
         }
@@ -295,6 +303,15 @@ impl Extractor {
         match self.prepare(line) {
             Err(done) => Some(done),
             Ok((prefix_time, json)) => self.extract_fast(prefix_time, json).ok(),
+        }
+    }
+
+    /// The gateway's reader alone: `None` where it leaves the line to the walkers (another
+    /// layout, or fields other than the defaults).
+    pub fn classify_gateway_only<'a>(&self, line: &'a [u8]) -> Option<Line<'a>> {
+        match self.prepare(line) {
+            Err(_) => None,
+            Ok((prefix_time, json)) => self.extract_gateway(prefix_time, json),
         }
     }
 
@@ -364,6 +381,37 @@ impl Extractor {
         let mut caps: [Option<&'a str>; MAX_CAPTURES] = [None; MAX_CAPTURES];
         let walked = fast::walk_top(&self.record, json, &mut caps[..self.record.captures()]);
         self.interpret_walk::<Fast>(prefix_time, walked, &caps)
+    }
+
+    /// The record of a line of the gateway's own layout, read straight (see [`gateway`]): what
+    /// [`Extractor::interpret`] makes of the same captures under the default fields, where
+    /// `response` is the envelope and no other slot's field is in the line.
+    #[inline]
+    fn extract_gateway<'a>(&self, prefix_time: Option<i64>, json: &'a str) -> Option<Line<'a>> {
+        if !self.gateway {
+            return None;
+        }
+        let f = gateway::read(json)?;
+        let escapes = f.escapes;
+        let errors = match f.errors {
+            Some(fields) => vec![ErrorItem::of_fields(|k| {
+                fields[k].and_then(|r| json::as_text_of(r, escapes))
+            })],
+            None => Vec::new(),
+        };
+        Some(Line::Request(Record {
+            time: parse_time_of(f.ts, escapes).or(prefix_time),
+            key: f
+                .key
+                .and_then(|r| json::as_text_of(r, escapes).filter(|k| !super::trim(k).is_empty())),
+            status: parse_status(f.status),
+            method: json::as_str_of(f.method, escapes).filter(|m| !m.is_empty()),
+            endpoint: json::as_str_of(f.path, escapes).and_then(endpoint_path),
+            envelope: Some(Envelope {
+                is_success: json::as_bool(f.is_success),
+                errors,
+            }),
+        }))
     }
 
     /// The record from a walk's result and captures.

@@ -1,0 +1,298 @@
+//! The gateway's own request-log line, read straight: the layout the gateway writes (its keys
+//! in its order, no spaces), checked byte for byte by code written for it, where the layout
+//! matcher would check it against a layout learned at run time.
+//!
+//! Only the exact form is read here; any other line (another order, a space, an escape in a
+//! value read, an unknown member) gets `None` and goes the general way, so what a line counts
+//! for never depends on this reader: it gives the captures the record plan's walk would give.
+
+use super::fast::{self, Scanner};
+use super::json::Escapes;
+use super::vector;
+
+/// The values of one gateway line, raw (strings with their quotes, as the walkers capture).
+#[derive(Debug)]
+pub(crate) struct Fields<'a> {
+    pub(crate) ts: &'a str,
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) status: &'a str,
+    /// `None` for `"api_key":null`.
+    pub(crate) key: Option<&'a str>,
+    pub(crate) is_success: &'a str,
+    /// The `errors` object's code, group, description, limit type and retry-after, in the
+    /// order of the error plan's groups.
+    pub(crate) errors: Option<[Option<&'a str>; 5]>,
+    /// Whether a string skipped over (in `data`) had an escape; the strings read never do.
+    pub(crate) escapes: Escapes,
+}
+
+/// The literal `lit` at `at`: the position after it.
+#[inline(always)]
+fn lit<const N: usize>(b: &[u8], at: usize, lit: &[u8; N]) -> Option<usize> {
+    let got: &[u8; N] = b.get(at..at + N)?.try_into().ok()?;
+    (got == lit).then_some(at + N)
+}
+
+/// A string without escapes or control bytes at `at`: it, quotes included, and the position
+/// after it.
+#[inline(always)]
+fn string(json: &str, at: usize) -> Option<(&str, usize)> {
+    let b = json.as_bytes();
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    let end = stop(b, at + 1)?;
+    if b[end] != b'"' {
+        return None;
+    }
+    // SAFETY: both ends are at ASCII quotes of `json`, so on character boundaries.
+    Some((unsafe { json.get_unchecked(at..end + 1) }, end + 1))
+}
+
+/// [`fast::string_stop`] inline, sixteen bytes at a time: the last block is the line's last
+/// sixteen bytes, those already looked at masked off (the values near a line's end would
+/// otherwise go byte by byte).
+#[inline(always)]
+fn stop(b: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(block) = b.get(i..i + 16) {
+        let hits = vector::stops(block);
+        if hits != 0 {
+            return Some(i + hits.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    match b.len().checked_sub(16) {
+        Some(from) if i < b.len() => {
+            let hits = vector::stops(&b[from..]) >> (i - from);
+            (hits != 0).then(|| i + hits.trailing_zeros() as usize)
+        }
+        _ => fast::string_stop(b, i),
+    }
+}
+
+/// A plain value that needs no nesting: a string without escapes, a number, or `true`,
+/// `false` or `null`: the position after it.
+#[inline(always)]
+fn flat(json: &str, at: usize) -> Option<usize> {
+    let b = json.as_bytes();
+    match b.get(at)? {
+        b'"' => string(json, at).map(|(_, end)| end),
+        b't' => lit(b, at, b"true"),
+        b'f' => lit(b, at, b"false"),
+        b'n' => lit(b, at, b"null"),
+        _ => number(json, at).map(|(_, end)| end),
+    }
+}
+
+/// A value at `at` nested `depth` deep: an object of plain members without spaces read here,
+/// anything else by the walkers' scanner. The position after it, and whether a string in it
+/// had an escape.
+#[inline(always)]
+fn skip(json: &str, at: usize, depth: u32) -> Option<(usize, bool)> {
+    let b = json.as_bytes();
+    let flat_object = || {
+        let mut i = lit(b, at, b"{")?;
+        loop {
+            let (_, end) = string(json, i)?;
+            i = flat(json, lit(b, end, b":")?)?;
+            match b.get(i)? {
+                b',' => i += 1,
+                b'}' => return Some(i + 1),
+                _ => return None,
+            }
+        }
+    };
+    match flat_object() {
+        Some(end) => Some((end, false)),
+        None => fast::skip_value(json, at, depth),
+    }
+}
+
+/// A number by JSON's grammar at `at`: it and the position after it. The common form (an
+/// integer without sign or leading zero) is read here, any other by the walkers' scanner.
+#[inline(always)]
+fn number(json: &str, at: usize) -> Option<(&str, usize)> {
+    let b = json.as_bytes();
+    let mut i = at;
+    if matches!(b.get(i), Some(b'1'..=b'9')) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if i == at || matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+        let mut s = Scanner::new(json);
+        s.i = at;
+        s.number().ok()?;
+        i = s.i;
+    }
+    // SAFETY: a number is ASCII, and `at` is where a literal of `json` ended.
+    Some((unsafe { json.get_unchecked(at..i) }, i))
+}
+
+/// Reads a line of the gateway's layout:
+///
+/// `{"ts":S,"method":S,"path":S,"status":N,"latency_ms":N,"api_key":S|null,"response":R}`,
+/// with `R` one of `{"isSuccess":B}`, `{"isSuccess":B,"data":V}` (any JSON value `V`) and
+/// `{"isSuccess":B,"errors":{"code":S,"group":S,"description":S}}`, the errors object
+/// optionally ending in `,"params":{"limit_type":S,"retry_after":S}`.
+pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
+    let b = json.as_bytes();
+    let i = lit(b, 0, br#"{"ts":"#)?;
+    let (ts, i) = string(json, i)?;
+    let i = lit(b, i, br#","method":"#)?;
+    let (method, i) = string(json, i)?;
+    let i = lit(b, i, br#","path":"#)?;
+    let (path, i) = string(json, i)?;
+    let i = lit(b, i, br#","status":"#)?;
+    let (status, i) = number(json, i)?;
+    let i = lit(b, i, br#","latency_ms":"#)?;
+    let (_, i) = number(json, i)?;
+    let i = lit(b, i, br#","api_key":"#)?;
+    let (key, i) = match b.get(i) {
+        Some(b'n') => (None, lit(b, i, b"null")?),
+        _ => {
+            let (k, i) = string(json, i)?;
+            (Some(k), i)
+        }
+    };
+    let i = lit(b, i, br#","response":{"isSuccess":"#)?;
+    let at = i;
+    let i = match b.get(i) {
+        Some(b't') => lit(b, i, b"true")?,
+        _ => lit(b, i, b"false")?,
+    };
+    // SAFETY: `true` or `false`, after a literal of `json`.
+    let is_success = unsafe { json.get_unchecked(at..i) };
+    let mut errors = None;
+    let mut escapes = Escapes::None;
+    let i = if let Some(i) = lit(b, i, br#","errors":{"code":"#) {
+        let (code, i) = string(json, i)?;
+        let i = lit(b, i, br#","group":"#)?;
+        let (group, i) = string(json, i)?;
+        let i = lit(b, i, br#","description":"#)?;
+        let (description, i) = string(json, i)?;
+        let (params, i) = match lit(b, i, br#","params":{"limit_type":"#) {
+            Some(i) => {
+                let (limit, i) = string(json, i)?;
+                let i = lit(b, i, br#","retry_after":"#)?;
+                let (retry, i) = string(json, i)?;
+                ([Some(limit), Some(retry)], lit(b, i, b"}")?)
+            }
+            None => ([None, None], i),
+        };
+        errors = Some([
+            Some(code),
+            Some(group),
+            Some(description),
+            params[0],
+            params[1],
+        ]);
+        lit(b, i, b"}")?
+    } else if let Some(i) = lit(b, i, br#","data":"#) {
+        // At the depth the walkers would reach it: the line's object is 1, `response` 2.
+        let (end, escaped) = skip(json, i, 3)?;
+        if escaped {
+            escapes = Escapes::Maybe;
+        }
+        end
+    } else {
+        i
+    };
+    let i = lit(b, i, b"}}")?;
+    (i == b.len()).then_some(Fields {
+        ts,
+        method,
+        path,
+        status,
+        key,
+        is_success,
+        errors,
+        escapes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUCCESS: &str = r#"{"ts":"2026-11-01T00:00:00.134Z","method":"POST","path":"/v1/media","status":201,"latency_ms":138,"api_key":"wk_live_9129a293ac04eb716ed4eb8e","response":{"isSuccess":true,"data":{"messageId":"wamid.e099ec6cd736"}}}"#;
+    const RATE: &str = r#"{"ts":"2026-11-01T00:00:01.237Z","method":"POST","path":"/v1/media","status":429,"latency_ms":236,"api_key":null,"response":{"isSuccess":false,"errors":{"code":"RATE_001","group":"TOO_MANY_REQUESTS","description":"Rate limit exceeded","params":{"limit_type":"sec","retry_after":"1 seconds"}}}}"#;
+
+    #[test]
+    fn the_gateways_lines_are_read_with_their_values_raw() {
+        let f = read(SUCCESS).unwrap();
+        assert_eq!(f.ts, r#""2026-11-01T00:00:00.134Z""#);
+        assert_eq!(
+            (f.method, f.path, f.status),
+            (r#""POST""#, r#""/v1/media""#, "201")
+        );
+        assert_eq!(f.key, Some(r#""wk_live_9129a293ac04eb716ed4eb8e""#));
+        assert_eq!(
+            (f.is_success, f.errors, f.escapes),
+            ("true", None, Escapes::None)
+        );
+
+        let f = read(RATE).unwrap();
+        assert_eq!((f.key, f.is_success), (None, "false"));
+        let e = f.errors.unwrap();
+        assert_eq!(e[0], Some(r#""RATE_001""#));
+        assert_eq!(e[3], Some(r#""sec""#));
+        assert_eq!(e[4], Some(r#""1 seconds""#));
+        let plain = RATE.replace(
+            r#","params":{"limit_type":"sec","retry_after":"1 seconds"}"#,
+            "",
+        );
+        let e = read(&plain).unwrap().errors.unwrap();
+        assert_eq!(
+            (e[2], e[3], e[4]),
+            (Some(r#""Rate limit exceeded""#), None, None)
+        );
+    }
+
+    #[test]
+    fn a_string_stops_where_the_walkers_string_stops_from_any_start() {
+        let texts = [
+            RATE,
+            "abc",
+            "é\"x",
+            "0123456789abcdef0123456789abcd\"",
+            "\u{1}\\\"",
+        ];
+        for text in texts {
+            let b = text.as_bytes();
+            for i in 0..=b.len() {
+                assert_eq!(stop(b, i), fast::string_stop(b, i), "{text} from {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn any_other_form_is_left_to_the_general_way() {
+        let others = [
+            SUCCESS.replace(r#""method":"#, r#""method" :"#),
+            SUCCESS.replace("wk_live", r"wk\u005flive"),
+            SUCCESS.replace(r#""status":201"#, r#""status":"201""#),
+            SUCCESS.replace(r#""status":201"#, r#""status":0201"#),
+            SUCCESS.replace(r#"true,"data""#, r#""true","data""#),
+            SUCCESS.replace(r#""data""#, r#""date""#),
+            SUCCESS.replace(r#""data":{"#, r#""data":{"a":1,}"#),
+            SUCCESS.replace("wamid", "\u{1}"),
+            format!("{SUCCESS} "),
+            SUCCESS[..SUCCESS.len() - 1].to_owned(),
+            RATE.replace(r#""group""#, r#""grouP""#),
+            RATE.replace(r#""sec","#, r#""sec","x":1,"#),
+            RATE.replace(r#""errors":{"#, r#""errors":[{"#)
+                .replace("}}}}", "}]}}"),
+        ];
+        for line in &others {
+            assert!(read(line).is_none(), "{line}");
+        }
+        // A string skipped in `data` may have an escape, and a number any form.
+        let escaped = SUCCESS.replace("wamid.", r"wamid\n");
+        assert_eq!(read(&escaped).unwrap().escapes, Escapes::Maybe);
+        let float = SUCCESS.replace(r#""latency_ms":138"#, r#""latency_ms":-1.5e3"#);
+        assert_eq!(read(&float).unwrap().status, "201");
+    }
+}
