@@ -90,22 +90,25 @@ fn flat(json: &str, at: usize) -> Option<usize> {
 /// had an escape.
 #[inline(always)]
 fn skip(json: &str, at: usize, depth: u32) -> Option<(usize, bool)> {
-    let b = json.as_bytes();
-    let flat_object = || {
-        let mut i = lit(b, at, b"{")?;
-        loop {
-            let (_, end) = string(json, i)?;
-            i = flat(json, lit(b, end, b":")?)?;
-            match b.get(i)? {
-                b',' => i += 1,
-                b'}' => return Some(i + 1),
-                _ => return None,
-            }
-        }
-    };
-    match flat_object() {
+    match flat_object(json, at) {
         Some(end) => Some((end, false)),
         None => fast::skip_value(json, at, depth),
+    }
+}
+
+/// An object of [`flat`] members without spaces at `at`: the position after it.
+#[inline(always)]
+fn flat_object(json: &str, at: usize) -> Option<usize> {
+    let b = json.as_bytes();
+    let mut i = lit(b, at, b"{")?;
+    loop {
+        let (_, end) = string(json, i)?;
+        i = flat(json, lit(b, end, b":")?)?;
+        match b.get(i)? {
+            b',' => i += 1,
+            b'}' => return Some(i + 1),
+            _ => return None,
+        }
     }
 }
 
