@@ -923,8 +923,9 @@ fn generated_lines_cover_every_shape() {
 }
 
 /// A value of kind `kind` (as in [`layout_value`]) as the gateway writes it, 3 times in 4:
-/// plain strings (empty, blank, multi-byte, times, URLs), integers, booleans, flat objects;
-/// else any value of [`layout_value`], good or bad.
+/// plain strings (empty, blank, multi-byte, times, URLs), integers, booleans, objects (flat
+/// ones, as the gateway's reader reads them itself, and others); else any value of
+/// [`layout_value`], good or bad.
 fn gateway_value(kind: usize) -> BoxedStrategy<String> {
     let plain: &'static [&'static str] = match kind {
         0 => &[
@@ -999,9 +1000,10 @@ proptest! {
     fn gateway_lines_read_as_the_reference_walker_reads_them(
         (v, tail) in gateway_values(),
         prefix in prop::sample::select(vec!["", "2026-11-24T10:00:00.5Z "]),
+        suffix in prop::sample::select(vec!["", "\r", " \r", " x"]),
     ) {
         let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
-        let line = format!("{prefix}{}", gateway_line(&v, tail));
+        let line = format!("{prefix}{}{suffix}", gateway_line(&v, tail));
         let slow = ex.classify_with(line.as_bytes(), false);
         if let Some(read) = ex.classify_gateway_only(line.as_bytes()) {
             prop_assert_eq!(&read, &slow, "line: {}", line);

@@ -291,13 +291,12 @@ fn escape_end(b: &[u8], i: usize) -> R<usize> {
 }
 
 /// Skips the JSON value at `at` in `json`, nested `depth` deep, checked as the walkers check
-/// it: the position after it, and whether a string in it had an escape; `None` where a walker
-/// would bail out.
-pub(crate) fn skip_value(json: &str, at: usize, depth: u32) -> Option<(usize, bool)> {
+/// it: the position after it; `None` where a walker would bail out.
+pub(crate) fn skip_value(json: &str, at: usize, depth: u32) -> Option<usize> {
     let mut s = Scanner::new(json);
     s.i = at;
     s.value(depth).ok()?;
-    Some((s.i, s.escaped))
+    Some(s.i)
 }
 
 /// A position in JSON text, and the grammar's pieces read from there.

@@ -3,11 +3,11 @@
 //! matcher would check it against a layout learned at run time.
 //!
 //! Only the exact form is read here; any other line (another order, a space, an escape in a
-//! value read, an unknown member) gets `None` and goes the general way, so what a line counts
-//! for never depends on this reader: it gives the captures the record plan's walk would give.
+//! value read, an unknown member) gets `None` and goes the general way. What a line counts for
+//! never depends on this reader: it finds the values the record plan's walk would capture,
+//! and `Extractor::extract_gateway` makes the record of them as `Extractor::interpret` does.
 
 use super::fast::{self, Scanner};
-use super::json::Escapes;
 use super::vector;
 
 /// The values of one gateway line, raw (strings with their quotes, as the walkers capture).
@@ -23,8 +23,6 @@ pub(crate) struct Fields<'a> {
     /// The `errors` object's code, group, description, limit type and retry-after, in the
     /// order of the error plan's groups.
     pub(crate) errors: Option<[Option<&'a str>; 5]>,
-    /// Whether a string skipped over (in `data`) had an escape; the strings read never do.
-    pub(crate) escapes: Escapes,
 }
 
 /// The literal `lit` at `at`: the position after it.
@@ -34,8 +32,8 @@ fn lit<const N: usize>(b: &[u8], at: usize, lit: &[u8; N]) -> Option<usize> {
     (got == lit).then_some(at + N)
 }
 
-/// A string without escapes or control bytes at `at`: it, quotes included, and the position
-/// after it.
+/// A string without escapes or control bytes at `at`: it, quotes included (so it never needs
+/// unescaping), and the position after it.
 #[inline(always)]
 fn string(json: &str, at: usize) -> Option<(&str, usize)> {
     let b = json.as_bytes();
@@ -46,13 +44,14 @@ fn string(json: &str, at: usize) -> Option<(&str, usize)> {
     if b[end] != b'"' {
         return None;
     }
-    // SAFETY: both ends are at ASCII quotes of `json`, so on character boundaries.
+    // SAFETY: the slice starts at an ASCII quote and ends just after one, so both ends are
+    // character boundaries of `json`.
     Some((unsafe { json.get_unchecked(at..end + 1) }, end + 1))
 }
 
-/// [`fast::string_stop`] inline, sixteen bytes at a time: the last block is the line's last
-/// sixteen bytes, those already looked at masked off (the values near a line's end would
-/// otherwise go byte by byte).
+/// [`fast::string_stop`] inline, sixteen bytes at a time. Past the last whole block, the
+/// line's last sixteen bytes are tested, shifted so that bit 0 is byte `i` (the values near
+/// a line's end would otherwise go eight bytes and then one at a time).
 #[inline(always)]
 fn stop(b: &[u8], mut i: usize) -> Option<usize> {
     while let Some(block) = b.get(i..i + 16) {
@@ -86,14 +85,10 @@ fn flat(json: &str, at: usize) -> Option<usize> {
 }
 
 /// A value at `at` nested `depth` deep: an object of plain members without spaces read here,
-/// anything else by the walkers' scanner. The position after it, and whether a string in it
-/// had an escape.
+/// anything else by the walkers' scanner. The position after it.
 #[inline(always)]
-fn skip(json: &str, at: usize, depth: u32) -> Option<(usize, bool)> {
-    match flat_object(json, at) {
-        Some(end) => Some((end, false)),
-        None => fast::skip_value(json, at, depth),
-    }
+fn skip(json: &str, at: usize, depth: u32) -> Option<usize> {
+    flat_object(json, at).or_else(|| fast::skip_value(json, at, depth))
 }
 
 /// An object of [`flat`] members without spaces at `at`: the position after it.
@@ -137,9 +132,12 @@ fn number(json: &str, at: usize) -> Option<(&str, usize)> {
 /// Reads a line of the gateway's layout:
 ///
 /// `{"ts":S,"method":S,"path":S,"status":N,"latency_ms":N,"api_key":S|null,"response":R}`,
-/// with `R` one of `{"isSuccess":B}`, `{"isSuccess":B,"data":V}` (any JSON value `V`) and
+/// with `R` one of `{"isSuccess":B}`, `{"isSuccess":B,"data":V}` and
 /// `{"isSuccess":B,"errors":{"code":S,"group":S,"description":S}}`, the errors object
-/// optionally ending in `,"params":{"limit_type":S,"retry_after":S}`.
+/// optionally ending in `,"params":{"limit_type":S,"retry_after":S}`; JSON whitespace may
+/// follow (a CRLF line's `\r`). `V` is any JSON value the walkers' scanner takes (nested
+/// less than [`fast::MAX_DEPTH`] deep, no lone surrogate escapes), right after the colon.
+/// Strings `S` have no escapes or control bytes.
 pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
     let b = json.as_bytes();
     let i = lit(b, 0, br#"{"ts":"#)?;
@@ -169,7 +167,6 @@ pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
     // SAFETY: `true` or `false`, after a literal of `json`.
     let is_success = unsafe { json.get_unchecked(at..i) };
     let mut errors = None;
-    let mut escapes = Escapes::None;
     let i = if let Some(i) = lit(b, i, br#","errors":{"code":"#) {
         let (code, i) = string(json, i)?;
         let i = lit(b, i, br#","group":"#)?;
@@ -195,25 +192,23 @@ pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
         lit(b, i, b"}")?
     } else if let Some(i) = lit(b, i, br#","data":"#) {
         // At the depth the walkers would reach it: the line's object is 1, `response` 2.
-        let (end, escaped) = skip(json, i, 3)?;
-        if escaped {
-            escapes = Escapes::Maybe;
-        }
-        end
+        skip(json, i, 3)?
     } else {
         i
     };
     let i = lit(b, i, b"}}")?;
-    (i == b.len()).then_some(Fields {
-        ts,
-        method,
-        path,
-        status,
-        key,
-        is_success,
-        errors,
-        escapes,
-    })
+    let rest = b.get(i..)?;
+    rest.iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .then_some(Fields {
+            ts,
+            method,
+            path,
+            status,
+            key,
+            is_success,
+            errors,
+        })
 }
 
 #[cfg(test)]
@@ -232,10 +227,7 @@ mod tests {
             (r#""POST""#, r#""/v1/media""#, "201")
         );
         assert_eq!(f.key, Some(r#""wk_live_9129a293ac04eb716ed4eb8e""#));
-        assert_eq!(
-            (f.is_success, f.errors, f.escapes),
-            ("true", None, Escapes::None)
-        );
+        assert_eq!((f.is_success, f.errors), ("true", None));
 
         let f = read(RATE).unwrap();
         assert_eq!((f.key, f.is_success), (None, "false"));
@@ -254,19 +246,20 @@ mod tests {
         );
     }
 
+    /// Each stop byte (and a multi-byte character) at each place of texts of every length up
+    /// to 50, looked for from each start: the last block's shift is right at every offset.
     #[test]
     fn a_string_stops_where_the_walkers_string_stops_from_any_start() {
-        let texts = [
-            RATE,
-            "abc",
-            "é\"x",
-            "0123456789abcdef0123456789abcd\"",
-            "\u{1}\\\"",
-        ];
-        for text in texts {
-            let b = text.as_bytes();
-            for i in 0..=b.len() {
-                assert_eq!(stop(b, i), fast::string_stop(b, i), "{text} from {i}");
+        for len in 0..50 {
+            for at in 0..len {
+                for put in ["\"", "\\", "\u{1}", "\u{1f}", "é"] {
+                    let mut text = "x".repeat(len);
+                    text.replace_range(at..at + 1, put);
+                    let b = text.as_bytes();
+                    for i in 0..=b.len() {
+                        assert_eq!(stop(b, i), fast::string_stop(b, i), "{text:?} from {i}");
+                    }
+                }
             }
         }
     }
@@ -282,8 +275,21 @@ mod tests {
             SUCCESS.replace(r#""data""#, r#""date""#),
             SUCCESS.replace(r#""data":{"#, r#""data":{"a":1,}"#),
             SUCCESS.replace("wamid", "\u{1}"),
-            format!("{SUCCESS} "),
+            format!("{SUCCESS}x"),
+            format!("{SUCCESS} }}"),
             SUCCESS[..SUCCESS.len() - 1].to_owned(),
+            SUCCESS.replace("POST", "PO\u{1}T"),
+            SUCCESS.replace("00.134Z", r"00.134\u005a"),
+            RATE.replace("null", "nul"),
+            RATE.replace("null", "nullx"),
+            SUCCESS.replace("201", "1."),
+            SUCCESS.replace("201", "-"),
+            SUCCESS.replace("201", "1e"),
+            SUCCESS.replace(r#""data":{"#, r#""data": {"#),
+            SUCCESS.replace(
+                r#""data":{"messageId":"wamid.e099ec6cd736"}"#,
+                &format!(r#""data":{}1{}"#, "[".repeat(120), "]".repeat(120)),
+            ),
             RATE.replace(r#""group""#, r#""grouP""#),
             RATE.replace(r#""sec","#, r#""sec","x":1,"#),
             RATE.replace(r#""errors":{"#, r#""errors":[{"#)
@@ -292,10 +298,16 @@ mod tests {
         for line in &others {
             assert!(read(line).is_none(), "{line}");
         }
-        // A string skipped in `data` may have an escape, and a number any form.
+        // A string skipped in `data` may have an escape, a number any form, and the line may
+        // end in JSON whitespace (a CRLF line's `\r`).
         let escaped = SUCCESS.replace("wamid.", r"wamid\n");
-        assert_eq!(read(&escaped).unwrap().escapes, Escapes::Maybe);
+        assert!(read(&escaped).is_some());
+        let nested = SUCCESS.replace(r#"{"messageId""#, r#"{"a":[{"b":{}}],"messageId""#);
+        assert!(read(&nested).is_some());
         let float = SUCCESS.replace(r#""latency_ms":138"#, r#""latency_ms":-1.5e3"#);
         assert_eq!(read(&float).unwrap().status, "201");
+        for end in ["\r", " \t\r"] {
+            assert!(read(&format!("{SUCCESS}{end}")).is_some());
+        }
     }
 }

@@ -307,7 +307,8 @@ impl Extractor {
     }
 
     /// The gateway's reader alone: `None` where it leaves the line to the walkers (another
-    /// layout, or fields other than the defaults).
+    /// layout, or fields other than the defaults), and for the lines settled before any JSON
+    /// is read (blank, too long, not UTF-8, no object), which it never sees.
     pub fn classify_gateway_only<'a>(&self, line: &'a [u8]) -> Option<Line<'a>> {
         match self.prepare(line) {
             Err(_) => None,
@@ -392,7 +393,8 @@ impl Extractor {
             return None;
         }
         let f = gateway::read(json)?;
-        let escapes = f.escapes;
+        // The values read are strings without a backslash, numbers and literals.
+        let escapes = json::Escapes::None;
         let errors = match f.errors {
             Some(fields) => vec![ErrorItem::of_fields(|k| {
                 fields[k].and_then(|r| json::as_text_of(r, escapes))
@@ -429,6 +431,8 @@ impl Extractor {
     }
 
     /// The record from the captures of the record plan (`W` walks the values read further).
+    /// [`Extractor::extract_gateway`] makes a gateway line's record as this does under the
+    /// default fields: keep the two in step (tests/extract_agrees.rs checks them).
     fn interpret<'a, W: Walker, C: Captured<'a>>(
         &self,
         prefix_time: Option<i64>,
