@@ -2,8 +2,8 @@
 //! in its order, no spaces), checked byte for byte by code written for it, where the layout
 //! matcher would check it against a layout learned at run time.
 //!
-//! Only the exact form is read here; any other line (another order, a space, an escape in a
-//! value read, an unknown member) gets `None` and goes the general way. What a line counts for
+//! Only the exact form is read here; any other line (another order, a space between tokens,
+//! an escape in a value read, an unknown member) gets `None` and goes the general way. What a line counts for
 //! never depends on this reader: it finds the values the record plan's walk would capture,
 //! and `Extractor::extract_gateway` makes the record of them as `Extractor::interpret` does.
 
@@ -11,7 +11,6 @@ use super::fast::{self, Scanner};
 use super::vector;
 
 /// The values of one gateway line, raw (strings with their quotes, as the walkers capture).
-#[derive(Debug)]
 pub(crate) struct Fields<'a> {
     pub(crate) ts: &'a str,
     pub(crate) method: &'a str,
@@ -25,11 +24,11 @@ pub(crate) struct Fields<'a> {
     pub(crate) errors: Option<[Option<&'a str>; 5]>,
 }
 
-/// The literal `lit` at `at`: the position after it.
+/// The literal `want` at `at`: the position after it.
 #[inline(always)]
-fn lit<const N: usize>(b: &[u8], at: usize, lit: &[u8; N]) -> Option<usize> {
+fn lit<const N: usize>(b: &[u8], at: usize, want: &[u8; N]) -> Option<usize> {
     let got: &[u8; N] = b.get(at..at + N)?.try_into().ok()?;
-    (got == lit).then_some(at + N)
+    (got == want).then_some(at + N)
 }
 
 /// A string without escapes or control bytes at `at`: it, quotes included (so it never needs
@@ -91,7 +90,7 @@ fn skip(json: &str, at: usize, depth: u32) -> Option<usize> {
     flat_object(json, at).or_else(|| fast::skip_value(json, at, depth))
 }
 
-/// An object of [`flat`] members without spaces at `at`: the position after it.
+/// A non-empty object of [`flat`] members without spaces at `at`: the position after it.
 #[inline(always)]
 fn flat_object(json: &str, at: usize) -> Option<usize> {
     let b = json.as_bytes();
@@ -108,7 +107,7 @@ fn flat_object(json: &str, at: usize) -> Option<usize> {
 }
 
 /// A number by JSON's grammar at `at`: it and the position after it. The common form (an
-/// integer without sign or leading zero) is read here, any other by the walkers' scanner.
+/// integer from 1 up, without sign) is read here, any other by the walkers' scanner.
 #[inline(always)]
 fn number(json: &str, at: usize) -> Option<(&str, usize)> {
     let b = json.as_bytes();
@@ -135,8 +134,9 @@ fn number(json: &str, at: usize) -> Option<(&str, usize)> {
 /// with `R` one of `{"isSuccess":B}`, `{"isSuccess":B,"data":V}` and
 /// `{"isSuccess":B,"errors":{"code":S,"group":S,"description":S}}`, the errors object
 /// optionally ending in `,"params":{"limit_type":S,"retry_after":S}`; JSON whitespace may
-/// follow (a CRLF line's `\r`). `V` is any JSON value the walkers' scanner takes (nested
-/// less than [`fast::MAX_DEPTH`] deep, no lone surrogate escapes), right after the colon.
+/// follow (a CRLF line's `\r`). `V` is any JSON value the walkers' scanner takes (the line
+/// nested at most [`fast::MAX_DEPTH`] deep, no `\u` escapes of surrogates), right after the
+/// colon.
 /// Strings `S` have no escapes or control bytes.
 pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
     let b = json.as_bytes();
@@ -197,8 +197,8 @@ pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
         i
     };
     let i = lit(b, i, b"}}")?;
-    let rest = b.get(i..)?;
-    rest.iter()
+    b[i..]
+        .iter()
         .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
         .then_some(Fields {
             ts,
@@ -231,10 +231,16 @@ mod tests {
 
         let f = read(RATE).unwrap();
         assert_eq!((f.key, f.is_success), (None, "false"));
-        let e = f.errors.unwrap();
-        assert_eq!(e[0], Some(r#""RATE_001""#));
-        assert_eq!(e[3], Some(r#""sec""#));
-        assert_eq!(e[4], Some(r#""1 seconds""#));
+        assert_eq!(
+            f.errors.unwrap(),
+            [
+                Some(r#""RATE_001""#),
+                Some(r#""TOO_MANY_REQUESTS""#),
+                Some(r#""Rate limit exceeded""#),
+                Some(r#""sec""#),
+                Some(r#""1 seconds""#),
+            ]
+        );
         let plain = RATE.replace(
             r#","params":{"limit_type":"sec","retry_after":"1 seconds"}"#,
             "",
@@ -276,6 +282,7 @@ mod tests {
             SUCCESS.replace(r#""data":{"#, r#""data":{"a":1,}"#),
             SUCCESS.replace("wamid", "\u{1}"),
             format!("{SUCCESS}x"),
+            format!("{SUCCESS}\x0c"),
             format!("{SUCCESS} }}"),
             SUCCESS[..SUCCESS.len() - 1].to_owned(),
             SUCCESS.replace("POST", "PO\u{1}T"),

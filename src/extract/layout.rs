@@ -1,6 +1,7 @@
 //! Line layouts remembered: a log repeats a few layouts (the same keys, in the same order, with
-//! the same spacing) line after line, so a line is first checked against the layouts of earlier
-//! lines, as bytes, before it is walked member by member.
+//! the same spacing) line after line, so a line is checked against the layouts of earlier
+//! lines, as bytes, before it is walked member by member (after the gateway's own layout,
+//! which has a reader of its own: see `super::gateway`).
 //!
 //! A layout is a line cut into tokens: literal bytes (punctuation, whitespace, object keys,
 //! `true`/`false`/`null`), string values and number values. A line matches when every literal

@@ -385,8 +385,10 @@ impl Extractor {
     }
 
     /// The record of a line of the gateway's own layout, read straight (see [`gateway`]): what
-    /// [`Extractor::interpret`] makes of the same captures under the default fields, where
-    /// `response` is the envelope and no other slot's field is in the line.
+    /// [`Extractor::interpret`] makes of the same captures under the default fields. Each value
+    /// read is its slot's first default path, and the line holds no other path of any slot nor
+    /// a root `isSuccess` or `errors`, so a value that does not parse leaves its slot empty
+    /// there too, and `response` is the envelope.
     #[inline]
     fn extract_gateway<'a>(&self, prefix_time: Option<i64>, json: &'a str) -> Option<Line<'a>> {
         if !self.gateway {
