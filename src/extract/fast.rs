@@ -29,17 +29,34 @@ impl From<Bail> for WalkError {
     }
 }
 
-/// The first byte at or after `i` that ends a string's plain run: sixteen bytes at a time,
-/// then eight (SWAR: a byte is flagged when it equals `"` or `\\`, or is below 0x20), then
-/// one by one.
+/// The first byte at or after `i` that ends a string's plain run: sixteen bytes at a time.
+/// Past the last whole block, the text's last sixteen bytes are tested, shifted so that bit 0
+/// is byte `i` (a value near a line's end went eight bytes and then one at a time); a text
+/// shorter than sixteen bytes goes eight bytes at a time (SWAR: a byte is flagged when it
+/// equals `"` or `\\`, or is below 0x20), then one by one.
 #[inline]
-pub(crate) fn string_stop(b: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn string_stop(b: &[u8], i: usize) -> Option<usize> {
+    string_stop_inline(b, i)
+}
+
+/// [`string_stop`], always inline: the gateway's reader finds a dozen string ends a line, and a
+/// call for each showed in its profile.
+#[inline(always)]
+pub(crate) fn string_stop_inline(b: &[u8], mut i: usize) -> Option<usize> {
     while let Some(block) = b.get(i..i + 16) {
         let hits = vector::stops(block);
         if hits != 0 {
             return Some(i + hits.trailing_zeros() as usize);
         }
         i += 16;
+    }
+    match b.len().checked_sub(16) {
+        Some(from) if i < b.len() => {
+            let hits = vector::stops(&b[from..]) >> (i - from);
+            return (hits != 0).then(|| i + hits.trailing_zeros() as usize);
+        }
+        Some(_) => return None,
+        None => {}
     }
     if let Some(word) = b.get(i..i + 8) {
         let w = swar::word(word);
@@ -603,7 +620,15 @@ mod tests {
         // Every text length around the block sizes, every stop byte at every place (or none),
         // every start: against the byte-by-byte answer.
         for len in 0..50 {
-            for stop in [None, Some(b'"'), Some(b'\\'), Some(b'\n'), Some(0x1f)] {
+            // Bytes from 0x80 up are no stops (UTF-8 text runs on).
+            for stop in [
+                None,
+                Some(b'"'),
+                Some(b'\\'),
+                Some(b'\n'),
+                Some(0x1f),
+                Some(0xc3),
+            ] {
                 for at in 0..len.max(1) {
                     let mut b = vec![b'a'; len];
                     if let Some(c) = stop

@@ -8,7 +8,6 @@
 //! and `Extractor::extract_gateway` makes the record of them as `Extractor::interpret` does.
 
 use super::fast::{self, Scanner};
-use super::vector;
 
 /// The values of one gateway line, raw (strings with their quotes, as the walkers capture).
 pub(crate) struct Fields<'a> {
@@ -39,34 +38,13 @@ fn string(json: &str, at: usize) -> Option<(&str, usize)> {
     if b.get(at) != Some(&b'"') {
         return None;
     }
-    let end = stop(b, at + 1)?;
+    let end = fast::string_stop_inline(b, at + 1)?;
     if b[end] != b'"' {
         return None;
     }
     // SAFETY: the slice starts at an ASCII quote and ends just after one, so both ends are
     // character boundaries of `json`.
     Some((unsafe { json.get_unchecked(at..end + 1) }, end + 1))
-}
-
-/// [`fast::string_stop`] inline, sixteen bytes at a time. Past the last whole block, the
-/// line's last sixteen bytes are tested, shifted so that bit 0 is byte `i` (the values near
-/// a line's end would otherwise go eight bytes and then one at a time).
-#[inline(always)]
-fn stop(b: &[u8], mut i: usize) -> Option<usize> {
-    while let Some(block) = b.get(i..i + 16) {
-        let hits = vector::stops(block);
-        if hits != 0 {
-            return Some(i + hits.trailing_zeros() as usize);
-        }
-        i += 16;
-    }
-    match b.len().checked_sub(16) {
-        Some(from) if i < b.len() => {
-            let hits = vector::stops(&b[from..]) >> (i - from);
-            (hits != 0).then(|| i + hits.trailing_zeros() as usize)
-        }
-        _ => fast::string_stop(b, i),
-    }
 }
 
 /// A plain value that needs no nesting: a string without escapes, a number, or `true`,
@@ -250,24 +228,6 @@ mod tests {
             (e[2], e[3], e[4]),
             (Some(r#""Rate limit exceeded""#), None, None)
         );
-    }
-
-    /// Each stop byte (and a multi-byte character) at each place of texts of every length up
-    /// to 50, looked for from each start: the last block's shift is right at every offset.
-    #[test]
-    fn a_string_stops_where_the_walkers_string_stops_from_any_start() {
-        for len in 0..50 {
-            for at in 0..len {
-                for put in ["\"", "\\", "\u{1}", "\u{1f}", "é"] {
-                    let mut text = "x".repeat(len);
-                    text.replace_range(at..at + 1, put);
-                    let b = text.as_bytes();
-                    for i in 0..=b.len() {
-                        assert_eq!(stop(b, i), fast::string_stop(b, i), "{text:?} from {i}");
-                    }
-                }
-            }
-        }
     }
 
     #[test]
