@@ -405,12 +405,10 @@ impl Extractor {
         };
         Some(Line::Request(Record {
             time: parse_time_of(f.ts, escapes).or(prefix_time),
-            key: f
-                .key
-                .and_then(|r| json::as_text_of(r, escapes).filter(|k| !super::trim(k).is_empty())),
+            key: f.key.and_then(|r| key_of(r, escapes)),
             status: parse_status(f.status),
-            method: json::as_str_of(f.method, escapes).filter(|m| !m.is_empty()),
-            endpoint: json::as_str_of(f.path, escapes).and_then(endpoint_path),
+            method: method_of(f.method, escapes),
+            endpoint: endpoint_of(f.path, escapes),
             envelope: Some(Envelope {
                 is_success: json::as_bool(f.is_success),
                 errors,
@@ -490,12 +488,10 @@ impl Extractor {
             .find_map(|r| parse_time_of(r, escapes))
             .or(prefix_time);
         let key = first(Slot::Key as usize)
-            .find_map(|r| json::as_text_of(r, escapes).filter(|k| !super::trim(k).is_empty()))
+            .find_map(|r| key_of(r, escapes))
             .or_else(|| first(Slot::Authorization as usize).find_map(bearer_token));
-        let method = first(Slot::Method as usize)
-            .find_map(|r| json::as_str_of(r, escapes).filter(|m| !m.is_empty()));
-        let endpoint = first(Slot::Endpoint as usize)
-            .find_map(|r| json::as_str_of(r, escapes).and_then(endpoint_path));
+        let method = first(Slot::Method as usize).find_map(|r| method_of(r, escapes));
+        let endpoint = first(Slot::Endpoint as usize).find_map(|r| endpoint_of(r, escapes));
         Ok(Line::Request(Record {
             time,
             key,
@@ -627,6 +623,26 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
         .map(|(t, _)| t);
     let start = text.find('{')?;
     Some((prefix_time, &text[start..]))
+}
+
+/// An API key from a key field's raw value: a string or a number, not blank. (The readers of
+/// [`Extractor::interpret`] and [`Extractor::extract_gateway`] share these, so that both read
+/// a value alike.)
+#[inline]
+fn key_of(raw: &str, escapes: json::Escapes) -> Option<Cow<'_, str>> {
+    json::as_text_of(raw, escapes).filter(|k| !super::trim(k).is_empty())
+}
+
+/// A method from a method field's raw value: a string, not empty.
+#[inline]
+fn method_of(raw: &str, escapes: json::Escapes) -> Option<Cow<'_, str>> {
+    json::as_str_of(raw, escapes).filter(|m| !m.is_empty())
+}
+
+/// An endpoint's path from an endpoint field's raw value (see [`endpoint_path`]).
+#[inline]
+fn endpoint_of(raw: &str, escapes: json::Escapes) -> Option<Cow<'_, str>> {
+    json::as_str_of(raw, escapes).and_then(endpoint_path)
 }
 
 /// An HTTP status from a number or a numeric string, 0 to 999.
