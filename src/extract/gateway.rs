@@ -1,11 +1,12 @@
 //! The gateway's own request-log line, read straight: the layout the gateway writes (its keys
-//! in its order, no spaces), checked byte for byte by code written for it, where the layout
+//! in its order, no space between tokens), checked byte for byte by code written for it, where the layout
 //! matcher would check it against a layout learned at run time.
 //!
 //! Only the exact form is read here; any other line (another order, a space between tokens,
-//! an escape in a value read, an unknown member) gets `None` and goes the general way. What a line counts for
-//! never depends on this reader: it finds the values the record plan's walk would capture,
-//! and `Extractor::extract_gateway` makes the record of them as `Extractor::interpret` does.
+//! an escape in a value read, an unknown member) gets `None` and goes the general way. What a
+//! line counts for never depends on this reader: it finds the values the record plan's walk
+//! would capture, and `Extractor::extract_gateway` makes the record of them as
+//! `Extractor::interpret` does.
 
 use super::fast::{self, Scanner};
 
@@ -112,10 +113,9 @@ fn number(json: &str, at: usize) -> Option<(&str, usize)> {
 /// with `R` one of `{"isSuccess":B}`, `{"isSuccess":B,"data":V}` and
 /// `{"isSuccess":B,"errors":{"code":S,"group":S,"description":S}}`, the errors object
 /// optionally ending in `,"params":{"limit_type":S,"retry_after":S}`; JSON whitespace may
-/// follow (a CRLF line's `\r`). `V` is any JSON value the walkers' scanner takes (the line
-/// nested at most [`fast::MAX_DEPTH`] deep, no `\u` escapes of surrogates), right after the
-/// colon.
-/// Strings `S` have no escapes or control bytes.
+/// follow (a CRLF line's `\r`). Strings `S` have no escapes or control bytes; `V` is any JSON
+/// value the walkers' scanner takes (the line nested at most [`fast::MAX_DEPTH`] deep, no
+/// `\u` escapes of surrogates), right after the colon.
 pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
     let b = json.as_bytes();
     let i = lit(b, 0, br#"{"ts":"#)?;
