@@ -1015,6 +1015,14 @@ proptest! {
             prop_assert_eq!(&read, &slow, "line: {}", line);
         }
         prop_assert_eq!(ex.classify(line.as_bytes()), slow, "line: {}", line);
+
+        // Read in a chunk, before its end is known: the same line, ended where its `\n` is.
+        let text = format!("{line}\n{}", gateway_line(&v, 1));
+        if let Some((read, len)) = ex.classify_gateway_line(&text) {
+            let first = text.split('\n').next().unwrap_or_default();
+            prop_assert_eq!(len, first.len(), "text: {}", text);
+            prop_assert_eq!(read, ex.classify_with(first.as_bytes(), false), "text: {}", text);
+        }
     }
 }
 
@@ -1028,19 +1036,30 @@ fn the_gateway_reader_takes_the_gateways_lines() {
     use proptest::test_runner::TestRunner;
     let ex = Extractor::new(&FieldMap::default(), 1 << 20).unwrap();
     let mut runner = TestRunner::deterministic();
-    let (mut taken, mut tried) = (0, 0);
+    let (mut taken, mut tried, mut in_chunk) = (0, 0, 0);
     for _ in 0..2000 {
         let (v, tail) = gateway_values().new_tree(&mut runner).unwrap().current();
         tried += 1;
-        taken += ex
-            .classify_gateway_only(gateway_line(&v, tail).as_bytes())
-            .is_some() as u32;
+        let line = gateway_line(&v, tail);
+        let only = ex.classify_gateway_only(line.as_bytes());
+        taken += only.is_some() as u32;
+        // Read in a chunk (not when `data` nests), the same, and never a line left above.
+        let text = format!("{line}\n{line}");
+        if let Some((read, len)) = ex.classify_gateway_line(&text) {
+            assert_eq!((Some(read), len), (only, line.len()), "{line}");
+            in_chunk += 1;
+        }
     }
     // A line is taken when each of its 7 to 12 places holds a value the reader reads there
     // and its end is not the fifth form.
     assert!(
         taken * 20 >= tried,
         "the reader took {taken} of {tried} lines"
+    );
+    // Only `data` that nests (one value in four of the objects) keeps a line out.
+    assert!(
+        in_chunk * 10 >= taken * 7,
+        "{in_chunk} of {taken} read in a chunk"
     );
 
     let line = r#"{"ts":"2026-11-24T10:00:00.5Z","method":"POST","path":"https://gw.example/v1/messages?x=1","status":429,"latency_ms":12.5,"api_key":"k1","response":{"isSuccess":false,"errors":{"code":"RATE_001","group":"TOO_MANY_REQUESTS","description":"Rate limit exceeded","params":{"limit_type":"sec","retry_after":"1 seconds"}}}}"#;

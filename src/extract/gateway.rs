@@ -117,6 +117,38 @@ fn number(json: &str, at: usize) -> Option<(&str, usize)> {
 /// value the walkers' scanner takes (the line nested at most [`fast::MAX_DEPTH`] deep, no
 /// `\u` escapes of surrogates), right after the colon.
 pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
+    let (fields, i) = object(json, true)?;
+    json.as_bytes()[i..]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .then_some(fields)
+}
+
+/// Reads a line of the gateway's layout at the start of `text`, a chunk's lines from there
+/// on, without looking for the line's end first: the line's values and its length (to its
+/// `\n`, or to the end of `text`). A line [`read`] takes, except that `data` must be a plain
+/// value or an object of plain members (any other value could span lines; such a line gets
+/// `None` here and is read as a line). Whitespace after the object is ` `, `\t` or `\r`, then
+/// the `\n`: no byte of the line is a `\n`, since strings hold no control bytes and no
+/// whitespace is read between tokens.
+#[inline(always)]
+pub(crate) fn read_line(text: &str) -> Option<(Fields<'_>, usize)> {
+    let (fields, mut i) = object(text, false)?;
+    let b = text.as_bytes();
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\n' => break,
+            b' ' | b'\t' | b'\r' => i += 1,
+            _ => return None,
+        }
+    }
+    Some((fields, i))
+}
+
+/// The line's object, up to its closing brace: its values and the position after it.
+/// `nested`: `data` may be any value (else only what [`read_line`] takes).
+#[inline(always)]
+fn object(json: &str, nested: bool) -> Option<(Fields<'_>, usize)> {
     let b = json.as_bytes();
     let i = lit(b, 0, br#"{"ts":"#)?;
     let (ts, i) = string(json, i)?;
@@ -169,24 +201,26 @@ pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
         ]);
         lit(b, i, b"}")?
     } else if let Some(i) = lit(b, i, br#","data":"#) {
-        // At the depth the walkers would reach it: the line's object is 1, `response` 2.
-        skip(json, i, 3)?
+        if nested {
+            // At the depth the walkers would reach it: the line's object is 1, `response` 2.
+            skip(json, i, 3)?
+        } else {
+            flat_object(json, i).or_else(|| flat(json, i))?
+        }
     } else {
         i
     };
     let i = lit(b, i, b"}}")?;
-    b[i..]
-        .iter()
-        .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        .then_some(Fields {
-            ts,
-            method,
-            path,
-            status,
-            key,
-            is_success,
-            errors,
-        })
+    let fields = Fields {
+        ts,
+        method,
+        path,
+        status,
+        key,
+        is_success,
+        errors,
+    };
+    Some((fields, i))
 }
 
 #[cfg(test)]
@@ -228,6 +262,42 @@ mod tests {
             (e[2], e[3], e[4]),
             (Some(r#""Rate limit exceeded""#), None, None)
         );
+    }
+
+    #[test]
+    fn a_line_read_in_a_chunk_ends_at_its_newline() {
+        let len = |text: &str| read_line(text).map(|(_, n)| n);
+        let n = SUCCESS.len();
+        // Followed by another line, by nothing, or by whitespace before the `\n`.
+        assert_eq!(len(&format!("{SUCCESS}\n{RATE}\n")), Some(n));
+        assert_eq!(len(SUCCESS), Some(n));
+        assert_eq!(len(&format!("{SUCCESS}\r\n{RATE}")), Some(n + 1));
+        assert_eq!(len(&format!("{SUCCESS} \t\r")), Some(n + 3));
+        assert_eq!(len(&format!("{RATE}\n\n")), Some(RATE.len()));
+        let two = format!("{RATE}\n{SUCCESS}");
+        let (f, _) = read_line(&two).unwrap();
+        assert_eq!(f.errors.unwrap()[0], Some(r#""RATE_001""#));
+        // `data` as a plain value.
+        for data in ["null", "7", r#""x""#, "true"] {
+            let line = SUCCESS.replace(r#"{"messageId":"wamid.e099ec6cd736"}"#, data);
+            assert_eq!(len(&format!("{line}\n")), Some(line.len()), "{line}");
+        }
+        // Not read so: something else before the `\n`, a `\n` inside the line, and `data`
+        // that nests (it could span lines; [`read`] reads it in its line).
+        let nested = SUCCESS.replace(r#"{"messageId""#, r#"{"a":[1],"messageId""#);
+        let spans = SUCCESS.replace(r#""wamid.e099ec6cd736"}"#, "\n\"w\"}");
+        for text in [
+            format!("{SUCCESS} x\n"),
+            format!("{SUCCESS}\x0c\n"),
+            format!("{SUCCESS}}}\n"),
+            SUCCESS.replace(r#","method""#, "\n,\"method\""),
+            spans,
+            format!("{nested}\n"),
+            format!(" {SUCCESS}\n"),
+        ] {
+            assert_eq!(len(&text), None, "{text}");
+        }
+        assert!(read(&nested).is_some());
     }
 
     #[test]

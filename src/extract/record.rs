@@ -394,26 +394,25 @@ impl Extractor {
         if !self.gateway {
             return None;
         }
-        let f = gateway::read(json)?;
-        // The values read are strings without a backslash, numbers and literals.
-        let escapes = json::Escapes::None;
-        let errors = match f.errors {
-            Some(fields) => vec![ErrorItem::of_fields(|k| {
-                fields[k].and_then(|r| json::as_text_of(r, escapes))
-            })],
-            None => Vec::new(),
-        };
-        Some(Line::Request(Record {
-            time: parse_time_of(f.ts, escapes).or(prefix_time),
-            key: f.key.and_then(|r| key_of(r, escapes)),
-            status: parse_status(f.status),
-            method: method_of(f.method, escapes),
-            endpoint: endpoint_of(f.path, escapes),
-            envelope: Some(Envelope {
-                is_success: json::as_bool(f.is_success),
-                errors,
-            }),
-        }))
+        Some(gateway_record(prefix_time, gateway::read(json)?))
+    }
+
+    /// A line of the gateway's own layout at the start of `text` (a chunk's lines from there
+    /// on, known to be UTF-8), read without looking for its end first (see
+    /// [`gateway::read_line`]): what [`Extractor::classify_str`] makes of the line, and the
+    /// line's length without its `\n`. `None`: not such a line (or one that may not be read
+    /// so); classify the line as usual. Saves the search for a gateway line's end.
+    #[inline]
+    pub fn classify_gateway_line<'a>(&self, text: &'a str) -> Option<(Line<'a>, usize)> {
+        if !self.gateway {
+            return None;
+        }
+        let (f, len) = gateway::read_line(text)?;
+        // A line that starts with `{` and is not too long goes straight to the readers.
+        if len as u64 > self.max_line {
+            return None;
+        }
+        Some((gateway_record(None, f), len))
     }
 
     /// The record from a walk's result and captures.
@@ -626,6 +625,30 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
 }
 
 /// An API key from a key field's raw value: a string or a number, not blank. (The readers of
+/// The record of a gateway line's values (see [`Extractor::extract_gateway`]).
+#[inline(always)]
+fn gateway_record<'a>(prefix_time: Option<i64>, f: gateway::Fields<'a>) -> Line<'a> {
+    // The values read are strings without a backslash, numbers and literals.
+    let escapes = json::Escapes::None;
+    let errors = match f.errors {
+        Some(fields) => vec![ErrorItem::of_fields(|k| {
+            fields[k].and_then(|r| json::as_text_of(r, escapes))
+        })],
+        None => Vec::new(),
+    };
+    Line::Request(Record {
+        time: parse_time_of(f.ts, escapes).or(prefix_time),
+        key: f.key.and_then(|r| key_of(r, escapes)),
+        status: parse_status(f.status),
+        method: method_of(f.method, escapes),
+        endpoint: endpoint_of(f.path, escapes),
+        envelope: Some(Envelope {
+            is_success: json::as_bool(f.is_success),
+            errors,
+        }),
+    })
+}
+
 /// [`Extractor::interpret`] and [`Extractor::extract_gateway`] share these, so that both read
 /// a value alike.)
 #[inline]

@@ -254,21 +254,6 @@ pub fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The lines of a chunk known to be UTF-8, without their `\n`.
-pub fn str_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start >= text.len() {
-            return None;
-        }
-        let end = memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |p| start + p);
-        // '\n' is ASCII, so both ends are character boundaries.
-        let line = text.get(start..end)?;
-        start = end + 1;
-        Some(line)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
