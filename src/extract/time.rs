@@ -136,6 +136,21 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
         return None;
     }
     let s = s.min(59);
+    let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64;
+    // The common end, inline: milliseconds and `Z`, as the gateway writes its times.
+    if let Some(
+        &[
+            b'.',
+            a @ b'0'..=b'9',
+            m @ b'0'..=b'9',
+            c @ b'0'..=b'9',
+            b'Z',
+        ],
+    ) = b.get(19..24)
+    {
+        let ms = (a - b'0') as i64 * 100 + (m - b'0') as i64 * 10 + (c - b'0') as i64;
+        return Some((secs * 1_000_000 + ms * 1_000, 24));
+    }
     let mut i = 19;
     let mut frac_us: i64 = 0;
     if b.get(i) == Some(&b'.') || b.get(i) == Some(&b',') {
@@ -181,8 +196,7 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
         }
         _ => {}
     }
-    let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset_s;
-    Some((secs * 1_000_000 + frac_us, i))
+    Some(((secs - offset_s) * 1_000_000 + frac_us, i))
 }
 
 /// Parses a whole string as an RFC 3339 timestamp (surrounding whitespace allowed).
@@ -287,6 +301,15 @@ mod tests {
             // Found by the timestamp fuzzer: before 1970 with nanoseconds.
             "0226-11-24t10:00:00.123456789+03:00",
             "1969-12-31T23:59:59.9999999Z",
+            // Milliseconds and `Z`, read inline, and their near misses, read the long way.
+            "2026-11-24T10:00:00.123Z",
+            "1969-12-31T23:59:59.999Z",
+            "2026-11-24T10:00:00.000Z",
+            "2026-11-24T10:00:00.1234Z",
+            "2026-11-24T10:00:00.12Z",
+            "2026-11-24T10:00:00.123z",
+            "2026-11-24T10:00:00,123Z",
+            "2026-11-24T10:00:00.123+01:00",
         ] {
             assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
         }
@@ -334,6 +357,11 @@ mod tests {
         );
         let line = b"2026-11-24T10:00:00.123456789Z {\"a\":1}";
         assert_eq!(parse_rfc3339_prefix(line).unwrap().1, 30);
+        let line = b"2026-11-24T10:00:00.123Z {\"a\":1}";
+        let want = jiff_us("2026-11-24T10:00:00.123Z");
+        assert_eq!(parse_rfc3339_prefix(line), Some((want, 24)));
+        assert_eq!(parse_rfc3339("2026-11-24T10:00:00.123Z "), Some(want));
+        assert_eq!(parse_rfc3339("2026-11-24T10:00:00.123Zx"), None);
     }
 
     #[test]
