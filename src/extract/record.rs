@@ -401,8 +401,10 @@ impl Extractor {
     /// on, known to be UTF-8), read without looking for its end first (see
     /// [`gateway::read_line`]): what [`Extractor::classify_str`] makes of the line, and the
     /// line's length without its `\n`. `None`: not such a line (or one that may not be read
-    /// so); classify the line as usual. Saves the search for a gateway line's end.
-    #[inline]
+    /// so); classify the line as usual. Saves the search for a gateway line's end. Always
+    /// inline: called, it returned the record through the stack, and the worker's first read
+    /// of it waited on the stores (about 4% of a run).
+    #[inline(always)]
     pub fn classify_gateway_line<'a>(&self, text: &'a str) -> Option<(Line<'a>, usize)> {
         if !self.gateway {
             return None;
