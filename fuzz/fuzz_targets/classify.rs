@@ -1,5 +1,6 @@
 //! Any bytes as a log line: no panic, and the gateway's reader and the fast walker agree with
-//! the reference walker wherever they do not hand the line over.
+//! the reference walker wherever they do not hand the line over (the gateway's reader also
+//! reading the bytes as a chunk, where it finds the line's end).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -24,5 +25,12 @@ fuzz_target!(|line: &[u8]| {
     assert_eq!(ex.classify(line), reference);
     if let Ok(text) = std::str::from_utf8(line) {
         assert_eq!(ex.classify_str(text), reference);
+        // The input as a chunk's lines: a line read before its end is known is the first
+        // line, read as a line is.
+        if let Some((read, len)) = ex.classify_gateway_line(text) {
+            let first = text.split('\n').next().unwrap_or_default();
+            assert_eq!(len, first.len(), "the gateway's reader ended the line elsewhere");
+            assert_eq!(read, ex.classify_str(first));
+        }
     }
 });
