@@ -1056,7 +1056,8 @@ fn the_gateway_reader_takes_the_gateways_lines() {
         taken * 20 >= tried,
         "the reader took {taken} of {tried} lines"
     );
-    // Only `data` that nests (one value in four of the objects) keeps a line out.
+    // Only `data` that nests keeps a line out: one of the four objects above, and the
+    // nesting values of `layout_value`.
     assert!(
         in_chunk * 10 >= taken * 7,
         "{in_chunk} of {taken} read in a chunk"

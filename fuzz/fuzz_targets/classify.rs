@@ -30,7 +30,7 @@ fuzz_target!(|line: &[u8]| {
         if let Some((read, len)) = ex.classify_gateway_line(text) {
             let first = text.split('\n').next().unwrap_or_default();
             assert_eq!(len, first.len(), "the gateway's reader ended the line elsewhere");
-            assert_eq!(read, ex.classify_str(first));
+            assert_eq!(read, ex.classify_with(first.as_bytes(), false));
         }
     }
 });

@@ -5,8 +5,9 @@
 //! Only the exact form is read here; any other line (another order, a space between tokens,
 //! an escape in a value read, an unknown member) gets `None` and goes the general way. What a
 //! line counts for never depends on this reader: it finds the values the record plan's walk
-//! would capture, and `Extractor::extract_gateway` makes the record of them as
-//! `Extractor::interpret` does.
+//! would capture, and `gateway_record` (record.rs) makes the record of them as
+//! `Extractor::interpret` does. The worker reads such a line straight from its chunk
+//! ([`read_line`], through `Extractor::classify_gateway_line`), before its end is known.
 
 use super::fast::{self, Scanner};
 
@@ -127,10 +128,10 @@ pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
 /// Reads a line of the gateway's layout at the start of `text`, a chunk's lines from there
 /// on, without looking for the line's end first: the line's values and its length (to its
 /// `\n`, or to the end of `text`). A line [`read`] takes, except that `data` must be a plain
-/// value or an object of plain members (any other value could span lines; such a line gets
-/// `None` here and is read as a line). Whitespace after the object is ` `, `\t` or `\r`, then
-/// the `\n`: no byte of the line is a `\n`, since strings hold no control bytes and no
-/// whitespace is read between tokens.
+/// value, `{}`, `[]` or an object of plain members (any other value could span lines: such a
+/// line gets `None` here, and is read again once its end is found). Whitespace after the
+/// object is ` `, `\t` or `\r`, then the `\n`: no byte of the line is a `\n`, since strings
+/// hold no control bytes and no whitespace is read between tokens.
 #[inline(always)]
 pub(crate) fn read_line(text: &str) -> Option<(Fields<'_>, usize)> {
     let (fields, mut i) = object(text, false)?;
@@ -205,7 +206,10 @@ fn object(json: &str, nested: bool) -> Option<(Fields<'_>, usize)> {
             // At the depth the walkers would reach it: the line's object is 1, `response` 2.
             skip(json, i, 3)?
         } else {
-            flat_object(json, i).or_else(|| flat(json, i))?
+            flat_object(json, i)
+                .or_else(|| flat(json, i))
+                .or_else(|| lit(b, i, b"{}"))
+                .or_else(|| lit(b, i, b"[]"))?
         }
     } else {
         i
@@ -277,8 +281,8 @@ mod tests {
         let two = format!("{RATE}\n{SUCCESS}");
         let (f, _) = read_line(&two).unwrap();
         assert_eq!(f.errors.unwrap()[0], Some(r#""RATE_001""#));
-        // `data` as a plain value.
-        for data in ["null", "7", r#""x""#, "true"] {
+        // `data` as a plain value, or empty.
+        for data in ["null", "7", r#""x""#, "true", "{}", "[]"] {
             let line = SUCCESS.replace(r#"{"messageId":"wamid.e099ec6cd736"}"#, data);
             assert_eq!(len(&format!("{line}\n")), Some(line.len()), "{line}");
         }

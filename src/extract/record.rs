@@ -626,7 +626,6 @@ fn split_prefix(text: &str) -> Option<(Option<i64>, &str)> {
     Some((prefix_time, &text[start..]))
 }
 
-/// An API key from a key field's raw value: a string or a number, not blank. (The readers of
 /// The record of a gateway line's values (see [`Extractor::extract_gateway`]).
 #[inline(always)]
 fn gateway_record<'a>(prefix_time: Option<i64>, f: gateway::Fields<'a>) -> Line<'a> {
@@ -651,6 +650,7 @@ fn gateway_record<'a>(prefix_time: Option<i64>, f: gateway::Fields<'a>) -> Line<
     })
 }
 
+/// An API key from a key field's raw value: a string or a number, not blank. (The readers of
 /// [`Extractor::interpret`] and [`Extractor::extract_gateway`] share these, so that both read
 /// a value alike.)
 #[inline]
