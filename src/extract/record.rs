@@ -410,7 +410,8 @@ impl Extractor {
             return None;
         }
         let (f, len) = gateway::read_line(text)?;
-        // A line that starts with `{` and is not too long goes straight to the readers.
+        // As `prepare_str`'s shortcut: a line that starts with `{` (so no prefix time) and is
+        // not too long goes straight to the readers; a longer one is malformed, as before.
         if len as u64 > self.max_line {
             return None;
         }
@@ -432,8 +433,9 @@ impl Extractor {
     }
 
     /// The record from the captures of the record plan (`W` walks the values read further).
-    /// [`Extractor::extract_gateway`] makes a gateway line's record as this does under the
-    /// default fields: keep the two in step (tests/extract_agrees.rs checks them).
+    /// `gateway_record` (for [`Extractor::extract_gateway`] and
+    /// [`Extractor::classify_gateway_line`]) makes a gateway line's record as this does under
+    /// the default fields: keep the two in step (tests/extract_agrees.rs checks them).
     fn interpret<'a, W: Walker, C: Captured<'a>>(
         &self,
         prefix_time: Option<i64>,
@@ -650,9 +652,9 @@ fn gateway_record<'a>(prefix_time: Option<i64>, f: gateway::Fields<'a>) -> Line<
     })
 }
 
-/// An API key from a key field's raw value: a string or a number, not blank. (The readers of
-/// [`Extractor::interpret`] and [`Extractor::extract_gateway`] share these, so that both read
-/// a value alike.)
+/// An API key from a key field's raw value: a string or a number, not blank.
+/// ([`Extractor::interpret`] and `gateway_record` share these, so that both read a value
+/// alike.)
 #[inline]
 fn key_of(raw: &str, escapes: json::Escapes) -> Option<Cow<'_, str>> {
     json::as_text_of(raw, escapes).filter(|k| !super::trim(k).is_empty())
