@@ -62,9 +62,9 @@ fn joined(lines: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8
 const GATEWAY_OK: &str = r#"{"ts":"2026-11-24T10:00:00.123Z","method":"POST","path":"/v1/messages","status":201,"latency_ms":12,"api_key":"wk_a","response":{"isSuccess":true,"data":{"messageId":"wamid.1"}}}"#;
 const GATEWAY_RATE: &str = r#"{"ts":"2026-11-24T10:00:01.5Z","method":"GET","path":"/v1/media?id=2","status":429,"latency_ms":3,"api_key":null,"response":{"isSuccess":false,"errors":{"code":"RATE_001","group":"TOO_MANY_REQUESTS","description":"Rate limit exceeded","params":{"limit_type":"sec","retry_after":"1 seconds"}}}}"#;
 
-/// Lines of the gateway's own layout and near misses the worker leaves to the search for
-/// the line's end: longer than [`MAX_LINE`], a `\n` anywhere inside (two lines), junk after
-/// the object, `data` that nests, escapes.
+/// Lines of the gateway's own layout, `data` that nests among them, and near misses the
+/// worker leaves to the search for the line's end: longer than [`MAX_LINE`], a `\n` anywhere
+/// inside (two lines), junk after the object, escapes.
 fn gateway_line() -> impl Strategy<Value = Vec<u8>> {
     let (ok, rate) = (GATEWAY_OK, GATEWAY_RATE);
     let data = r#"{"messageId":"wamid.1"}"#;
@@ -82,6 +82,12 @@ fn gateway_line() -> impl Strategy<Value = Vec<u8>> {
         (830usize..890)
             .prop_map(move |n| ok.replace("/v1/messages", &format!("/{}", "v".repeat(n - 1)))),
         (0..rate.len()).prop_map(move |at| format!("{}\n{}", &rate[..at], &rate[at..])),
+        // Nesting `data` with a `\n` between its tokens, where a scan past the line's end
+        // would take it for whitespace.
+        (0..8usize).prop_map(move |at| {
+            let nests = r#"{"a":[1,{"b":2}],"c":[]}"#;
+            ok.replace(data, &format!("{}\n{}", &nests[..at + 6], &nests[at + 6..]))
+        }),
     ]
     .prop_map(String::into_bytes)
 }

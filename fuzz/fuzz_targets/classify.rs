@@ -25,12 +25,16 @@ fuzz_target!(|line: &[u8]| {
     assert_eq!(ex.classify(line), reference);
     if let Ok(text) = std::str::from_utf8(line) {
         assert_eq!(ex.classify_str(text), reference);
-        // The input as a chunk's lines: a line read before its end is known is the first
-        // line, read as a line is.
+        // The input as a chunk's lines: the next line is the first line, read as a line is
+        // (by the gateway's reader, which finds its end, or the walkers).
+        let first = text.split('\n').next().unwrap_or_default();
+        let first_reference = ex.classify_with(first.as_bytes(), false);
         if let Some((read, len)) = ex.classify_gateway_line(text) {
-            let first = text.split('\n').next().unwrap_or_default();
             assert_eq!(len, first.len(), "the gateway's reader ended the line elsewhere");
-            assert_eq!(read, ex.classify_with(first.as_bytes(), false));
+            assert_eq!(read, first_reference);
         }
+        let (next, len) = ex.classify_next_line(text);
+        assert_eq!(len, first.len(), "the next line ended elsewhere");
+        assert_eq!(next, first_reference);
     }
 });
