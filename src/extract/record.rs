@@ -270,9 +270,20 @@ impl Extractor {
     /// Like [`Extractor::classify`] for a line already known to be UTF-8 (its whole chunk was
     /// checked at once, which costs less than a check per line).
     pub fn classify_str<'a>(&self, line: &'a str) -> Line<'a> {
+        self.classify_str_after(line, false)
+    }
+
+    /// [`Extractor::classify_str`], told whether the gateway's reader has already left the
+    /// line at its start (in a chunk: it reads the lines `gateway::read` reads, so a line that
+    /// starts with `{` need not be tried again).
+    #[inline]
+    fn classify_str_after<'a>(&self, line: &'a str, gateway_left: bool) -> Line<'a> {
         match self.prepare_str(line) {
-            Err(done) => done,
+            Ok((None, json)) if gateway_left && json.len() == line.len() => {
+                self.extract_walked(None, json, true)
+            }
             Ok((prefix_time, json)) => self.extract_any(prefix_time, json, true),
+            Err(done) => done,
         }
     }
 
@@ -433,15 +444,7 @@ impl Extractor {
             return read;
         }
         let len = memchr::memchr(b'\n', text.as_bytes()).unwrap_or(text.len());
-        let line = &text[..len];
-        let class = match self.prepare_str(line) {
-            // The gateway's reader has left a line that starts with `{` (it reads the lines
-            // `gateway::read` reads, in a chunk as in a line): not again.
-            Ok((None, json)) if json.len() == line.len() => self.extract_walked(None, json, true),
-            Ok((prefix_time, json)) => self.extract_any(prefix_time, json, true),
-            Err(done) => done,
-        };
-        (class, len)
+        (self.classify_str_after(&text[..len], self.gateway), len)
     }
 
     /// The record from a walk's result and captures.
