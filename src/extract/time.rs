@@ -69,9 +69,37 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 }
 
 thread_local! {
+    /// The date and minute (`YYYY-MM-DDTHH:MM`, as two words) parsed last on this thread and
+    /// its seconds since the epoch: a log's lines mostly share their minute, so most lines
+    /// have only their seconds read and checked.
+    static LAST_MINUTE: std::cell::Cell<(u64, u64, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
     /// The date (`YYYY-MM-DD`, as a word and two bytes) parsed last on this thread and its day
-    /// number: a log's lines mostly share their date, so its digits are read and checked once.
+    /// number, for a new minute of the same day (sparse logs: a line every few seconds).
     static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+/// Seconds since the epoch of the valid `YYYY-MM-DDTHH:MM` (`T`, `t` or a space between date
+/// and time) at the start of `b` (at least 16 bytes).
+#[inline]
+fn minute_secs(b: &[u8]) -> Option<i64> {
+    let w0 = u64::from_le_bytes(b[..8].try_into().ok()?);
+    let w1 = u64::from_le_bytes(b[8..16].try_into().ok()?);
+    let (c0, c1, secs) = LAST_MINUTE.get();
+    // A word of zeros never matches: the date holds '-' at byte 4.
+    if c0 == w0 && c1 == w1 {
+        return Some(secs);
+    }
+    if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let days = date_days(b)?;
+    let (h, mi) = (digits(b, 11, 2)?, digits(b, 14, 2)?);
+    if h > 23 || mi > 59 {
+        return None;
+    }
+    let secs = days * 86_400 + (h * 3600 + mi * 60) as i64;
+    LAST_MINUTE.set((w0, w1, secs));
+    Some(secs)
 }
 
 /// The day number of the valid date `YYYY-MM-DD` at the start of `b` (at least 10 bytes).
@@ -95,48 +123,25 @@ fn date_days(b: &[u8]) -> Option<i64> {
     Some(days)
 }
 
-/// Hours, minutes and seconds of `HH:MM:SS` (its colons checked by the caller), read as one
-/// word: six digit checks and three two-digit numbers in a few instructions, not a loop each.
-#[inline]
-fn clock(b: &[u8; 8]) -> Option<(u32, u32, u32)> {
-    const DIGITS: u64 = 0xffff_00ff_ff00_ffff;
-    let w = u64::from_le_bytes(*b) & DIGITS;
-    // Each digit byte is 0x30..=0x39: its high nibble is 3, and stays 3 with 6 added.
-    let high = 0x30 * (DIGITS / 0xff);
-    if w & (0xf0 * (DIGITS / 0xff)) != high
-        || (w + 0x06 * (DIGITS / 0xff)) & (0xf0 * (DIGITS / 0xff)) != high
-    {
-        return None;
-    }
-    let d = w - high;
-    // Byte k of `t` is 10 * digit k + digit k + 1: the pairs start at bytes 0, 3 and 6.
-    let t = d * 10 + (d >> 8);
-    Some((
-        (t & 0xff) as u32,
-        (t >> 24 & 0xff) as u32,
-        (t >> 48 & 0xff) as u32,
-    ))
-}
-
 /// Parses an RFC 3339 timestamp at the start of `b` and returns it with the number of bytes used.
 ///
 /// Accepts `T`, `t` or a space between date and time, any number of fractional digits
 /// (kept to the microsecond, truncated), and `Z`, `z`, `±HH:MM`, `±HHMM` or `±HH`. A missing offset
 /// is read as UTC, the way most loggers mean it. A leap second (`:60`) reads as `:59`.
 pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19 {
         return None;
     }
-    if !matches!(b[10], b'T' | b't' | b' ') {
+    let minute = minute_secs(b)?;
+    let (s1, s2) = (b[17].wrapping_sub(b'0'), b[18].wrapping_sub(b'0'));
+    if b[16] != b':' || s1 > 9 || s2 > 9 {
         return None;
     }
-    let days = date_days(b)?;
-    let (h, mi, s) = clock(b[11..19].try_into().ok()?)?;
-    if h > 23 || mi > 59 || s > 60 {
+    let s = s1 as i64 * 10 + s2 as i64;
+    if s > 60 {
         return None;
     }
-    let s = s.min(59);
-    let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64;
+    let secs = minute + s.min(59);
     // The common end, inline: milliseconds and `Z`, as the gateway writes its times.
     if let Some(
         &[
@@ -316,22 +321,47 @@ mod tests {
     }
 
     #[test]
-    fn clock_reads_every_two_digit_triple_and_rejects_every_other_byte() {
-        for (h, m, s) in [(0, 0, 0), (23, 59, 60), (9, 10, 11), (99, 99, 99)] {
-            let text = format!("{h:02}:{m:02}:{s:02}");
-            assert_eq!(clock(text.as_bytes().try_into().unwrap()), Some((h, m, s)));
+    fn a_remembered_minute_still_has_its_seconds_and_end_read() {
+        // Every time after the first shares its first 16 bytes (date and minute) with the
+        // one read before it, so its minute comes from the memo.
+        let first = "2026-11-24T10:07:00.123Z";
+        assert_eq!(parse_rfc3339(first), Some(jiff_us(first)));
+        for s in [
+            "2026-11-24T10:07:59.999Z",
+            "2026-11-24T10:07:05+01:00",
+            "2026-11-24T10:07:00.5-07:30",
+        ] {
+            assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
         }
-        // Any byte that is not a digit, at any digit place, is refused.
-        for place in [0, 1, 3, 4, 6, 7] {
-            for c in 0..=255u8 {
-                let mut text = *b"12:34:56";
-                text[place] = c;
-                let want = c.is_ascii_digit().then(|| {
-                    let v = |a: usize| (text[a] - b'0') as u32 * 10 + (text[a + 1] - b'0') as u32;
-                    (v(0), v(3), v(6))
-                });
-                assert_eq!(clock(&text), want, "byte {c:#x} at {place}");
-            }
+        assert_eq!(
+            parse_rfc3339("2026-11-24T10:07:09"),
+            Some(jiff_us("2026-11-24T10:07:09Z"))
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-24T10:07:60Z"),
+            Some(jiff_us("2026-11-24T10:07:59Z"))
+        );
+        for s in [
+            "2026-11-24T10:07:61Z",
+            "2026-11-24T10:07:6xZ",
+            "2026-11-24T10:07:x5Z",
+            "2026-11-24T10:07:/5Z",
+            "2026-11-24T10:07-05Z",
+            "2026-11-24T10:07:05.Z",
+            "2026-11-24T10:07:0",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
+        }
+        // A near miss of the remembered minute is read in full, and so are its faults.
+        for s in ["2026-11-24t10:07:00Z", "2026-11-24T10:08:00Z"] {
+            assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
+        }
+        for s in [
+            "2026-11-24T10:7:00Z ",
+            "2026-11-24X10:07:00Z",
+            "2026-11-31T10:07:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
         }
     }
 
