@@ -274,7 +274,8 @@ impl<V> Keyed<V> {
     /// the five after it), so that a lookup a little later finds them in the cache, and
     /// returns its hash for that lookup. Only a hint: the result of every call is the same
     /// without it.
-    #[inline]
+    // Always inline, as the PGO build has it (see `Aggregate::add_hinted`).
+    #[inline(always)]
     pub fn prefetch(&self, key: Option<&str>) -> Hint {
         let Some(k) = key else {
             return Hint::default();
