@@ -130,11 +130,12 @@ fi
 for f in "$log" "$log.gz" "$log.zst"; do settle "$f"; done
 if ((jq)); then settle "$sample"; fi
 # Every program the rows run is settled the same way: its executable, and the shared
-# libraries of the venv (DuckDB's and polars' engines). A binary just written by the linker
-# runs from the pages the linker wrote: errlens's ran with 20% more user time (0.765 s
-# against 0.635 s, 9 rounds) than after its pages were dropped and read again, the same
-# bytes; copies of one binary differed by 5-6% until settled. Every tool now runs its
-# code as read from disk, as an installed program does.
+# libraries of the venv (DuckDB's and polars' engines), so that every tool runs its code as
+# read from disk, as an installed program does. A binary just written by the linker runs
+# from the pages the linker wrote: errlens's once ran with 20% more user time (0.765 s
+# against 0.635 s, 9 rounds) than after its pages were dropped and read again. Settling
+# does not make copies equal: three settled copies of one build ran 0.685-0.743 s
+# (--threads 1), from where their pages land. One run's errlens rows carry that draw.
 programs=("$errlens" "$(readlink -f "$py")")
 for p in gzip zstd cat rg jq; do
   if command -v "$p" >/dev/null; then programs+=("$(readlink -f "$(command -v "$p")")"); fi
