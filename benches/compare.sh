@@ -129,9 +129,10 @@ fi
 # Settled last, just before the timings (the checks above read the inputs too).
 for f in "$log" "$log.gz" "$log.zst"; do settle "$f"; done
 if ((jq)); then settle "$sample"; fi
-# Every program the rows run is settled the same way: its executable, and the shared
-# libraries of the venv (DuckDB's and polars' engines), so that every tool runs its code as
-# read from disk, as an installed program does. A binary just written by the linker runs
+# Each tool's own files are settled the same way: its executable, and the shared libraries
+# of the venv (DuckDB's and polars' engines), so that each runs its own code as read from
+# disk, as an installed program does. The system's shared libraries (libc, libzstd, libjq)
+# and bash and time(1), which every row runs, are left as they are. A binary just written by the linker runs
 # from the pages the linker wrote: errlens's once ran with 20% more user time (0.765 s
 # against 0.635 s, 9 rounds) than after its pages were dropped and read again. Settling
 # does not make copies equal: three settled copies of one build ran 0.685-0.743 s
@@ -149,7 +150,7 @@ if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
 else
   settled="Each input's cached pages were dropped and the file read once before the runs, as a read
 from disk leaves it (the page-cache state otherwise depends on the file's history). So were
-every program's: the executables and the venv's shared libraries (${#programs[@]} files)."
+the tools' own files: the executables and the venv's shared libraries (${#programs[@]} files)."
 fi
 
 results="$work/times.tsv"

@@ -72,10 +72,20 @@ thread_local! {
     /// The date and minute (`YYYY-MM-DDTHH:MM`, as two words) parsed last on this thread and
     /// its seconds since the epoch: a log's lines mostly share their minute, so most lines
     /// have only their seconds read and checked.
-    static LAST_MINUTE: std::cell::Cell<(u64, u64, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+    /// It starts as 1970-01-01T00:00, a valid entry: a start of zeros would take 16 NUL bytes
+    /// for that minute.
+    static LAST_MINUTE: std::cell::Cell<(u64, u64, i64)> = const {
+        std::cell::Cell::new((
+            u64::from_le_bytes(*b"1970-01-"),
+            u64::from_le_bytes(*b"01T00:00"),
+            0,
+        ))
+    };
     /// The date (`YYYY-MM-DD`, as a word and two bytes) parsed last on this thread and its day
-    /// number, for a new minute of the same day (sparse logs: a line every few seconds).
-    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+    /// number, for a new minute of the same day. It starts as 1970-01-01, a valid entry.
+    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const {
+        std::cell::Cell::new((u64::from_le_bytes(*b"1970-01-"), u16::from_le_bytes(*b"01"), 0))
+    };
 }
 
 /// Seconds since the epoch of the valid `YYYY-MM-DDTHH:MM` (`T`, `t` or a space between date
@@ -85,7 +95,6 @@ fn minute_secs(b: &[u8]) -> Option<i64> {
     let w0 = u64::from_le_bytes(b[..8].try_into().ok()?);
     let w1 = u64::from_le_bytes(b[8..16].try_into().ok()?);
     let (c0, c1, secs) = LAST_MINUTE.get();
-    // A word of zeros never matches: the date holds '-' at byte 4.
     if c0 == w0 && c1 == w1 {
         return Some(secs);
     }
@@ -108,7 +117,6 @@ fn date_days(b: &[u8]) -> Option<i64> {
     let word = u64::from_le_bytes(b[..8].try_into().ok()?);
     let tail = u16::from_le_bytes([b[8], b[9]]);
     let (w, t, days) = LAST_DATE.get();
-    // A word of zeros never matches: the date holds '-' at byte 4.
     if w == word && t == tail {
         return Some(days);
     }
@@ -354,6 +362,16 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(s), None, "{s}");
         }
+        // A thread's first time meets the memo's starting entry, never an empty one: 16 NUL
+        // bytes (a file cut by `copytruncate` starts with them) are no minute.
+        let nul = std::thread::spawn(|| {
+            let mut b = [0u8; 19];
+            b[16..].copy_from_slice(b":00");
+            parse_rfc3339_prefix(&b)
+        });
+        assert_eq!(nul.join().unwrap(), None);
+        let epoch = std::thread::spawn(|| parse_rfc3339("1970-01-01T00:00:07Z"));
+        assert_eq!(epoch.join().unwrap(), Some(7_000_000));
         // A near miss of the remembered minute is read in full, and so are its faults.
         for s in ["2026-11-24t10:07:00Z", "2026-11-24T10:08:00Z"] {
             assert_eq!(parse_rfc3339(s), Some(jiff_us(s)), "{s}");
