@@ -143,15 +143,11 @@ pub fn parse_rfc3339_prefix(b: &[u8]) -> Option<(i64, usize)> {
         return None;
     }
     let minute = minute_secs(b)?;
-    let (s1, s2) = (b[17].wrapping_sub(b'0'), b[18].wrapping_sub(b'0'));
-    if b[16] != b':' || s1 > 9 || s2 > 9 {
+    let s = digits(b, 17, 2)?;
+    if b[16] != b':' || s > 60 {
         return None;
     }
-    let s = s1 as i64 * 10 + s2 as i64;
-    if s > 60 {
-        return None;
-    }
-    let secs = minute + s.min(59);
+    let secs = minute + s.min(59) as i64;
     // The common end, inline: milliseconds and `Z`, as the gateway writes its times.
     if let Some(
         &[
