@@ -132,9 +132,10 @@ if ((jq)); then settle "$sample"; fi
 # Each tool's own files are settled the same way: its executable, and the shared libraries
 # of the venv (DuckDB's and polars' engines), so that each runs its own code as read from
 # disk, as an installed program does. The system's shared libraries (libc, libzstd, libjq)
-# and bash and time(1), which every row runs, are left as they are. A binary just written by the linker runs
-# from the pages the linker wrote: errlens's once ran with 20% more user time (0.765 s
-# against 0.635 s, 9 rounds) than after its pages were dropped and read again. Settling
+# and bash and time(1), which every row runs, are left as they are. A binary just written by
+# the linker runs from the pages the linker wrote: errlens's once ran with 20% more user
+# time (0.765 s against 0.635 s, 9 rounds) than after its pages were dropped and read
+# again. Settling
 # does not make copies equal: three settled copies of one build ran 0.685-0.743 s
 # (--threads 1), from where their pages land. One run's errlens rows carry that draw.
 programs=("$errlens" "$(readlink -f "$py")")

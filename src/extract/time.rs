@@ -71,9 +71,8 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 thread_local! {
     /// The date and minute (`YYYY-MM-DDTHH:MM`, as two words) parsed last on this thread and
     /// its seconds since the epoch: a log's lines mostly share their minute, so most lines
-    /// have only their seconds read and checked.
-    /// It starts as 1970-01-01T00:00, a valid entry: a start of zeros would take 16 NUL bytes
-    /// for that minute.
+    /// have only their seconds read and checked. It starts as 1970-01-01T00:00, a valid
+    /// entry: a start of zeros would take 16 NUL bytes for that minute.
     static LAST_MINUTE: std::cell::Cell<(u64, u64, i64)> = const {
         std::cell::Cell::new((
             u64::from_le_bytes(*b"1970-01-"),
