@@ -103,17 +103,13 @@ fn text_log() -> impl Strategy<Value = Vec<u8>> {
     ])
 }
 
-/// The report of `data` with every line split at `\n` and classified alone
+/// The report of `data` with every line split at `\n` (`scan::lines`) and classified alone
 /// (`Extractor::classify`), then counted: what the workers must count, however they find
 /// the lines.
 fn report_line_by_line(data: &[u8]) -> serde_json::Value {
     let ex = extractor();
     let mut agg = Aggregate::default();
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if data.is_empty() || data.ends_with(b"\n") {
-        lines.pop();
-    }
-    for line in lines {
+    for line in errlens::scan::lines(data) {
         agg.totals.lines += 1;
         match ex.classify(line) {
             Line::Blank => agg.totals.blank += 1,

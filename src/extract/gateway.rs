@@ -127,7 +127,8 @@ fn number(json: &str, at: usize) -> Option<(&str, usize)> {
 /// value the walkers' scanner takes (the line nested at most [`fast::MAX_DEPTH`] deep, no
 /// `\u` escapes of surrogates), right after the colon.
 pub(crate) fn read(json: &str) -> Option<Fields<'_>> {
-    let (fields, i) = object(json)?;
+    // What follows the line's end (if `json` goes on past a `\n`) is whitespace too.
+    let (fields, i) = read_line(json)?;
     json.as_bytes()[i..]
         .iter()
         .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))

@@ -80,11 +80,6 @@ thread_local! {
             0,
         ))
     };
-    /// The date (`YYYY-MM-DD`, as a word and two bytes) parsed last on this thread and its day
-    /// number, for a new minute of the same day. It starts as 1970-01-01, a valid entry.
-    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const {
-        std::cell::Cell::new((u64::from_le_bytes(*b"1970-01-"), u16::from_le_bytes(*b"01"), 0))
-    };
 }
 
 /// Seconds since the epoch of the valid `YYYY-MM-DDTHH:MM` (`T`, `t` or a space between date
@@ -100,7 +95,13 @@ fn minute_secs(b: &[u8]) -> Option<i64> {
     if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
-    let days = date_days(b)?;
+    // A new minute of the remembered date (its first ten bytes) takes the date's day from the
+    // memo: hours and minutes add less than a day.
+    let days = if c0 == w0 && c1 as u16 == w1 as u16 {
+        secs.div_euclid(86_400)
+    } else {
+        date_days(b)?
+    };
     let (h, mi) = (digits(b, 11, 2)?, digits(b, 14, 2)?);
     if h > 23 || mi > 59 {
         return None;
@@ -111,23 +112,14 @@ fn minute_secs(b: &[u8]) -> Option<i64> {
 }
 
 /// The day number of the valid date `YYYY-MM-DD` at the start of `b` (at least 10 bytes).
-#[inline]
 fn date_days(b: &[u8]) -> Option<i64> {
-    let word = u64::from_le_bytes(b[..8].try_into().ok()?);
-    let tail = u16::from_le_bytes([b[8], b[9]]);
-    let (w, t, days) = LAST_DATE.get();
-    if w == word && t == tail {
-        return Some(days);
-    }
     let y = digits(b, 0, 4)? as i64;
     let mo = digits(b, 5, 2)?;
     let d = digits(b, 8, 2)?;
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
         return None;
     }
-    let days = days_from_civil(y, mo, d);
-    LAST_DATE.set((word, tail, days));
-    Some(days)
+    Some(days_from_civil(y, mo, d))
 }
 
 /// Parses an RFC 3339 timestamp at the start of `b` and returns it with the number of bytes used.
