@@ -14,6 +14,7 @@ pub mod filter;
 pub mod history;
 pub mod input;
 pub mod memory;
+pub mod par;
 pub mod render;
 pub mod report;
 pub mod scan;

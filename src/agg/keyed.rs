@@ -433,18 +433,25 @@ impl<V> Keyed<V> {
     }
 }
 
-impl<V: Merge + Default> Merge for Keyed<V> {
-    fn merge(&mut self, mut other: Self) {
+impl<V: Default> Keyed<V> {
+    /// Takes in every entry of `other`; `f` merges a value into the one this table holds
+    /// for its key (an empty one for a new key). The smaller table goes into the larger.
+    pub fn merge_with(&mut self, mut other: Self, mut f: impl FnMut(&mut V, V)) {
         if self.len < other.len {
-            // Merge the smaller table into the larger.
             std::mem::swap(self, &mut other);
         }
         if let Some(v) = other.none.take() {
-            self.entry(None).merge(v);
+            f(self.entry(None), v);
         }
         for (k, v) in other.drain_named() {
-            self.entry(Some(k.as_str())).merge(v);
+            f(self.entry(Some(k.as_str())), v);
         }
+    }
+}
+
+impl<V: Merge + Default> Merge for Keyed<V> {
+    fn merge(&mut self, other: Self) {
+        self.merge_with(other, V::merge);
     }
 }
 

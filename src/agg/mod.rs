@@ -286,7 +286,83 @@ pub struct Aggregate {
 }
 
 impl Merge for Aggregate {
-    fn merge(&mut self, o: Aggregate) {
+    fn merge(&mut self, mut o: Aggregate) {
+        let theirs = std::mem::take(&mut o.throttles);
+        let their_bytes = o.event_bytes;
+        if self.spill.is_none() {
+            self.spill = o.spill.take();
+        }
+        // No key folds when the two tables' keys together fit under the cap: every key's
+        // RATE_001 events then stay under it, and the events merge on a second thread while
+        // this one merges the counts (at the end of a run, the serial merge of the two
+        // partials was 5.7 ms, 1.5% of it, the events two thirds of that).
+        if self.keys.len() + o.keys.len() <= self.caps.keys {
+            let mut mine = std::mem::take(&mut self.throttles);
+            let bytes = self.event_bytes + their_bytes;
+            let (keys_folded, bytes) = crate::par::beside(
+                || self.merge_counts(o),
+                || merge_throttles(&mut mine, theirs, bytes),
+            );
+            debug_assert_eq!(keys_folded, 0, "no key folds when all fit");
+            self.throttles = mine;
+            self.event_bytes = bytes;
+        } else if self.merge_counts(o) == 0 {
+            // No row folded (each has a request, so a fold weighs at least 1).
+            let bytes = self.event_bytes + their_bytes;
+            self.event_bytes = merge_throttles(&mut self.throttles, theirs, bytes);
+        } else {
+            // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
+            // (Spilled events are matched to rows when they are read back.)
+            let mine = std::mem::take(&mut self.throttles);
+            for (k, t) in mine.iter_owned().chain(theirs.iter_owned()) {
+                let k = k.as_deref();
+                let target = if k.is_none() || self.keys.get(k).is_some() {
+                    k
+                } else {
+                    Some(OTHER)
+                };
+                self.throttles.entry(target).merge(t);
+            }
+            self.event_bytes = self
+                .throttles
+                .iter()
+                .map(|(_, t)| t.events.heap_bytes())
+                .sum();
+        }
+        debug_assert_eq!(
+            self.event_bytes,
+            self.throttles
+                .iter()
+                .map(|(_, t)| t.events.heap_bytes())
+                .sum::<usize>(),
+            "the events' bytes are counted exactly"
+        );
+        self.spill_if_over_budget();
+    }
+}
+
+/// Merges `theirs` into `mine` with every key kept (the smaller table goes into the larger,
+/// instead of both into a new one: a third of the cost). `bytes` is what the events of both
+/// hold; returns what they hold merged, counted as they merge (a pass over the merged table
+/// to count them took 0.75 ms).
+fn merge_throttles(
+    mine: &mut Keyed<Box<Throttles>>,
+    theirs: Keyed<Box<Throttles>>,
+    bytes: usize,
+) -> usize {
+    let mut bytes = bytes;
+    mine.merge_with(theirs, |into, from| {
+        let before = into.events.heap_bytes() + from.events.heap_bytes();
+        into.merge(from);
+        bytes = bytes + into.events.heap_bytes() - before;
+    });
+    bytes
+}
+
+impl Aggregate {
+    /// Merges everything in `o` but the RATE_001 events; returns the requests of the keys
+    /// that folded into `(other)`.
+    fn merge_counts(&mut self, o: Aggregate) -> u64 {
         let caps = self.caps;
         let f = &mut self.folded;
         f.merge(o.folded);
@@ -308,34 +384,7 @@ impl Merge for Aggregate {
                 f.endpoints += into.merge_capped(eps, caps.endpoints, |re| re.requests);
             }
         }
-        // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
-        // (Spilled events are matched to rows when they are read back.)
-        if keys_folded == 0 {
-            // No row folded (each has a request, so a fold weighs at least 1), and every key
-            // with events has a row: the events stay under their keys. The smaller table
-            // goes into the larger, instead of both into a new one (a third of the cost).
-            self.throttles.merge_capped(o.throttles, usize::MAX, |_| 0);
-        } else {
-            let throttles = std::mem::take(&mut self.throttles);
-            for (k, t) in throttles.iter_owned().chain(o.throttles.iter_owned()) {
-                let k = k.as_deref();
-                let target = if k.is_none() || self.keys.get(k).is_some() {
-                    k
-                } else {
-                    Some(OTHER)
-                };
-                self.throttles.entry(target).merge(t);
-            }
-        }
-        if self.spill.is_none() {
-            self.spill = o.spill;
-        }
-        self.event_bytes = self
-            .throttles
-            .iter()
-            .map(|(_, t)| t.events.heap_bytes())
-            .sum();
-        self.spill_if_over_budget();
+        keys_folded
     }
 }
 
@@ -555,5 +604,50 @@ mod tests {
             events_of(&a)
         );
         assert_eq!(a.folded.keys, 3);
+    }
+
+    #[test]
+    fn every_merge_path_keeps_the_events_and_counts_their_bytes() {
+        let part = |keys: &[(&str, i64)], caps: Caps| {
+            let mut a = Aggregate::with_caps(caps);
+            for &(k, secs) in keys {
+                a.add_request(&throttled(k, secs * 1_000_000, "1 seconds"));
+            }
+            a
+        };
+        let left = [("a", 1), ("b", 2), ("a", 3)];
+        let right = [("b", 4), ("a", 5), ("c", 6)];
+        // Keys that fit under the cap together (events merged beside the counts), keys that
+        // do not fit but do not fold (3 + 2 > 4, 3 distinct), and keys that fold.
+        for (cap, folded) in [(100, 0), (4, 0), (2, 1)] {
+            let caps = Caps {
+                keys: cap,
+                ..Caps::default()
+            };
+            let mut a = part(&left, caps);
+            let b = part(&right, caps);
+            a.merge(b);
+            assert_eq!(a.folded.keys, folded, "cap {cap}");
+            let held: usize = a.throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+            assert_eq!(a.event_bytes, held, "cap {cap}");
+            let times = |k: &str| -> Vec<Option<i64>> {
+                let t = a.throttles.get(Some(k)).expect("a key with events");
+                let mut v: Vec<_> = t
+                    .events
+                    .iter()
+                    .map(|(t, _)| t.map(|us| us / 1_000_000))
+                    .collect();
+                v.sort();
+                v
+            };
+            // Each key's events from both parts (in no fixed order: the analysis sorts them).
+            assert_eq!(times("a"), [Some(1), Some(3), Some(5)], "cap {cap}");
+            assert_eq!(times("b"), [Some(2), Some(4)], "cap {cap}");
+            if folded == 0 {
+                assert_eq!(times("c"), [Some(6)], "cap {cap}");
+            } else {
+                assert_eq!(times(OTHER), [Some(6)], "cap {cap}");
+            }
+        }
     }
 }
