@@ -1,8 +1,8 @@
 //! Two jobs side by side, within the threads `-j` allows.
 
-/// Runs `a` on this thread and `b` on a thread of its own when `-j` allows more than one
-/// (rayon's global pool is sized by it), else one after the other; `b` runs here too when
-/// the system will not start a thread. For the short serial steps at the end of a run (a
+/// Runs `a` on this thread and `b` on a thread of its own when rayon's global pool has more
+/// than one thread (the command line sizes it by `-j`), else one after the other; `b` runs
+/// here too when the system will not start a thread. For the short serial steps at the end of a run (a
 /// few ms each), where rayon's `join` left `b` to the thread that ran `a` three times in
 /// four: its other thread was not woken in time.
 pub fn beside<A: Send, B: Send>(
@@ -21,13 +21,11 @@ pub fn beside<A: Send, B: Send>(
             .spawn_scoped(scope, || take().map(|b| b()));
         let ra = a();
         let rb = match other {
-            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            Err(_) => None,
-        };
-        // `None`: the thread did not start, or did not take `b` before it ended.
-        let rb = match rb {
-            Some(rb) => rb,
-            None => take().expect("b runs once")(),
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+                .expect("the thread takes b first"),
+            Err(_) => take().expect("no thread took b")(),
         };
         (ra, rb)
     })

@@ -6,7 +6,7 @@ use super::Merge;
 use crate::extract::retry::RetryAfter;
 
 /// RATE_001 events in arrival order: (time in µs, retry_after).
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Events {
     bytes: Vec<u8>,
     len: u64,
@@ -59,21 +59,6 @@ pub(crate) fn get(bytes: &[u8], at: &mut usize) -> u64 {
         }
     }
     v
-}
-
-/// A copy that holds as many bytes as the original ([`Events::heap_bytes`]): an aggregate
-/// counts its events' bytes as they are added and merged, and a clone of it (the days of
-/// `daily` merged into one) must hold what it counts.
-impl Clone for Events {
-    fn clone(&self) -> Events {
-        let mut bytes = Vec::with_capacity(self.bytes.capacity());
-        bytes.extend_from_slice(&self.bytes);
-        Events {
-            bytes,
-            len: self.len,
-            last: self.last,
-        }
-    }
 }
 
 impl Events {

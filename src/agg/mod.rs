@@ -257,7 +257,7 @@ impl Folded {
 }
 
 /// Everything counted over the input.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Aggregate {
     pub caps: Caps,
     pub folded: Folded,
@@ -285,6 +285,29 @@ pub struct Aggregate {
     event_bytes: usize,
 }
 
+/// A copy whose `event_bytes` are its own events' bytes (a cloned vector holds only its
+/// length), as the merge, which adds them up instead of counting them again, needs.
+impl Clone for Aggregate {
+    fn clone(&self) -> Aggregate {
+        let throttles = self.throttles.clone();
+        let event_bytes = throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+        Aggregate {
+            caps: self.caps,
+            folded: self.folded,
+            totals: self.totals,
+            codes: self.codes.clone(),
+            groups: self.groups.clone(),
+            statuses: self.statuses.clone(),
+            keys: self.keys.clone(),
+            days: self.days.clone(),
+            endpoints: self.endpoints.clone(),
+            throttles,
+            spill: self.spill.clone(),
+            event_bytes,
+        }
+    }
+}
+
 impl Merge for Aggregate {
     fn merge(&mut self, mut o: Aggregate) {
         let theirs = std::mem::take(&mut o.throttles);
@@ -293,10 +316,14 @@ impl Merge for Aggregate {
             self.spill = o.spill.take();
         }
         // No key folds when the two tables' keys together fit under the cap: every key's
-        // RATE_001 events then stay under it, and the events merge on a second thread while
-        // this one merges the counts (at the end of a run, the serial merge of the two
-        // partials was 5.7 ms, 1.5% of it, the events two thirds of that).
-        if self.keys.len() + o.keys.len() <= self.caps.keys {
+        // RATE_001 events then stay under it, and with many keys they merge on a second
+        // thread while this one merges the counts (at the end of a run, the serial merge of
+        // the two partials was 5.7 ms, 1.5% of it, the events two thirds of that). Few keys
+        // merge here: a thread's start costs what merging a few hundred keys' events does,
+        // and `daily` merges an aggregate per day, twice.
+        if self.keys.len() + o.keys.len() <= self.caps.keys
+            && self.throttles.len().min(theirs.len()) >= BESIDE_FROM
+        {
             let mut mine = std::mem::take(&mut self.throttles);
             let bytes = self.event_bytes + their_bytes;
             let (keys_folded, bytes) = crate::par::beside(
@@ -307,7 +334,7 @@ impl Merge for Aggregate {
             self.throttles = mine;
             self.event_bytes = bytes;
         } else if self.merge_counts(o) == 0 {
-            // No row folded (each has a request, so a fold weighs at least 1).
+            // No key folded (a fold weighs at least 1: each row has a request).
             let bytes = self.event_bytes + their_bytes;
             self.event_bytes = merge_throttles(&mut self.throttles, theirs, bytes);
         } else {
@@ -340,6 +367,10 @@ impl Merge for Aggregate {
         self.spill_if_over_budget();
     }
 }
+
+/// Keys with RATE_001 events, in the smaller of two aggregates, from which a merge runs
+/// their events on a thread of their own (see `Aggregate::merge`).
+const BESIDE_FROM: usize = 1024;
 
 /// Merges `theirs` into `mine` with every key kept (the smaller table goes into the larger,
 /// instead of both into a new one: a third of the cost). `bytes` is what the events of both
@@ -608,25 +639,30 @@ mod tests {
 
     #[test]
     fn every_merge_path_keeps_the_events_and_counts_their_bytes() {
-        let part = |keys: &[(&str, i64)], caps: Caps| {
+        let part = |keys: &[(&str, i64)], filler: usize, caps: Caps| {
             let mut a = Aggregate::with_caps(caps);
             for &(k, secs) in keys {
                 a.add_request(&throttled(k, secs * 1_000_000, "1 seconds"));
             }
+            // Keys enough for the events to merge on a thread of their own.
+            for i in 0..filler {
+                a.add_request(&throttled(&format!("k{i}"), i as i64, "2 seconds"));
+            }
             a
         };
         let left = [("a", 1), ("b", 2), ("a", 3)];
-        let right = [("b", 4), ("a", 5), ("c", 6)];
-        // Keys that fit under the cap together (events merged beside the counts), keys that
-        // do not fit but do not fold (3 + 2 > 4, 3 distinct), and keys that fold.
-        for (cap, folded) in [(100, 0), (4, 0), (2, 1)] {
+        let right = [("c", 6), ("a", 5)];
+        // Many keys that fit under the cap together (events merged beside the counts), few
+        // that fit (2 + 2 <= 100), keys that do not fit but do not fold (2 + 2 > 3, 3
+        // distinct), and `c`, folding as the two merge (cap 2).
+        for (cap, filler, folded) in [(100_000, BESIDE_FROM, 0), (100, 0, 0), (3, 0, 0), (2, 0, 1)]
+        {
             let caps = Caps {
                 keys: cap,
                 ..Caps::default()
             };
-            let mut a = part(&left, caps);
-            let b = part(&right, caps);
-            a.merge(b);
+            let mut a = part(&left, filler, caps);
+            a.merge(part(&right, filler, caps));
             assert_eq!(a.folded.keys, folded, "cap {cap}");
             let held: usize = a.throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
             assert_eq!(a.event_bytes, held, "cap {cap}");
@@ -642,12 +678,22 @@ mod tests {
             };
             // Each key's events from both parts (in no fixed order: the analysis sorts them).
             assert_eq!(times("a"), [Some(1), Some(3), Some(5)], "cap {cap}");
-            assert_eq!(times("b"), [Some(2), Some(4)], "cap {cap}");
-            if folded == 0 {
-                assert_eq!(times("c"), [Some(6)], "cap {cap}");
-            } else {
-                assert_eq!(times(OTHER), [Some(6)], "cap {cap}");
+            assert_eq!(times("b"), [Some(2)], "cap {cap}");
+            let c = if folded == 0 { "c" } else { OTHER };
+            assert_eq!(times(c), [Some(6)], "cap {cap}");
+            for i in 0..filler {
+                let k = format!("k{i}");
+                assert_eq!(
+                    a.throttles.get(Some(&k)).map(|t| t.events.len()),
+                    Some(2),
+                    "{k}"
+                );
             }
+            // A clone holds the bytes it counts: merged again, the count stays exact.
+            let mut b = Aggregate::with_caps(caps);
+            b.merge(a.clone());
+            let held: usize = b.throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+            assert_eq!(b.event_bytes, held, "cap {cap}");
         }
     }
 }
