@@ -1,14 +1,11 @@
 //! Two jobs side by side, within the threads `-j` allows.
 
-/// Runs `a` on this thread and `b` on a thread of its own when rayon's global pool has more
-/// than one thread (the command line sizes it by `-j`), else one after the other; `b` runs
-/// here too when the system will not start a thread. For the short serial steps at the end of a run (a
-/// few ms each), where rayon's `join` left `b` to the thread that ran `a` three times in
-/// four: its other thread was not woken in time.
-pub fn beside<A: Send, B: Send>(
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
+/// Runs `a` on this thread and `b` on a thread of its own when the current rayon pool (the
+/// global one, which the command line sizes by `-j`) has more than one thread, else one
+/// after the other; `b` runs here too when the system will not start a thread. For the
+/// short serial steps at the end of a run (a few ms each), where rayon's `join` left `b` to
+/// the thread that ran `a` three times in four: its other thread was not woken in time.
+pub fn beside<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
     if rayon::current_num_threads() < 2 {
         return (a(), b());
     }

@@ -436,15 +436,21 @@ impl<V> Keyed<V> {
 impl<V: Default> Keyed<V> {
     /// Takes in every entry of `other`; `f` merges a value into the one this table holds
     /// for its key (an empty one for a new key). The smaller table goes into the larger.
-    pub fn merge_with(&mut self, mut other: Self, mut f: impl FnMut(&mut V, V)) {
+    pub fn merge_with(&mut self, other: Self, mut f: impl FnMut(&mut V, V)) {
+        self.take_entries(other, |table, k, v| f(table.entry(k), v));
+    }
+
+    /// Hands every entry of `other` to `put` with this table, the smaller of the two taken
+    /// into the larger (the tables are swapped first when `other` is larger).
+    fn take_entries(&mut self, mut other: Self, mut put: impl FnMut(&mut Self, Option<&str>, V)) {
         if self.len < other.len {
             std::mem::swap(self, &mut other);
         }
         if let Some(v) = other.none.take() {
-            f(self.entry(None), v);
+            put(self, None, v);
         }
         for (k, v) in other.drain_named() {
-            f(self.entry(Some(k.as_str())), v);
+            put(self, Some(k.as_str()), v);
         }
     }
 }
@@ -474,21 +480,16 @@ impl<V> Keyed<V> {
 impl<V: Merge + Default> Keyed<V> {
     /// [`Merge::merge`] holding at most `cap` keys (plus [`OTHER`]): the rest of `other`
     /// folds into [`OTHER`]. Returns the summed `weight` of what folded.
-    pub fn merge_capped(&mut self, mut other: Self, cap: usize, weight: impl Fn(&V) -> u64) -> u64 {
-        if self.len < other.len {
-            std::mem::swap(self, &mut other);
-        }
-        if let Some(v) = other.none.take() {
-            self.entry(None).merge(v);
-        }
+    pub fn merge_capped(&mut self, other: Self, cap: usize, weight: impl Fn(&V) -> u64) -> u64 {
         let mut folded = 0;
-        for (k, v) in other.drain_named() {
-            let (key, f) = self.capped(Some(k.as_str()), cap);
+        // The null bucket never folds (`capped` keeps `None`).
+        self.take_entries(other, |table, k, v| {
+            let (key, f) = table.capped(k, cap);
             if f {
                 folded += weight(&v);
             }
-            self.entry(key).merge(v);
-        }
+            table.entry(key).merge(v);
+        });
         folded
     }
 

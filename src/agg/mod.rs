@@ -290,7 +290,7 @@ pub struct Aggregate {
 impl Clone for Aggregate {
     fn clone(&self) -> Aggregate {
         let throttles = self.throttles.clone();
-        let event_bytes = throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+        let event_bytes = held_bytes(&throttles);
         Aggregate {
             caps: self.caps,
             folded: self.folded,
@@ -311,7 +311,8 @@ impl Clone for Aggregate {
 impl Merge for Aggregate {
     fn merge(&mut self, mut o: Aggregate) {
         let theirs = std::mem::take(&mut o.throttles);
-        let their_bytes = o.event_bytes;
+        // What the events of both hold.
+        let bytes = self.event_bytes + o.event_bytes;
         if self.spill.is_none() {
             self.spill = o.spill.take();
         }
@@ -325,7 +326,6 @@ impl Merge for Aggregate {
             && self.throttles.len().min(theirs.len()) >= BESIDE_FROM
         {
             let mut mine = std::mem::take(&mut self.throttles);
-            let bytes = self.event_bytes + their_bytes;
             let (keys_folded, bytes) = crate::par::beside(
                 || self.merge_counts(o),
                 || merge_throttles(&mut mine, theirs, bytes),
@@ -335,7 +335,6 @@ impl Merge for Aggregate {
             self.event_bytes = bytes;
         } else if self.merge_counts(o) == 0 {
             // No key folded (a fold weighs at least 1: each row has a request).
-            let bytes = self.event_bytes + their_bytes;
             self.event_bytes = merge_throttles(&mut self.throttles, theirs, bytes);
         } else {
             // A key's RATE_001 events go where its row went: itself, or (other) if it folded.
@@ -350,22 +349,20 @@ impl Merge for Aggregate {
                 };
                 self.throttles.entry(target).merge(t);
             }
-            self.event_bytes = self
-                .throttles
-                .iter()
-                .map(|(_, t)| t.events.heap_bytes())
-                .sum();
+            self.event_bytes = held_bytes(&self.throttles);
         }
         debug_assert_eq!(
             self.event_bytes,
-            self.throttles
-                .iter()
-                .map(|(_, t)| t.events.heap_bytes())
-                .sum::<usize>(),
+            held_bytes(&self.throttles),
             "the events' bytes are counted exactly"
         );
         self.spill_if_over_budget();
     }
+}
+
+/// Bytes the events in `throttles` hold, counted one key at a time.
+fn held_bytes(throttles: &Keyed<Box<Throttles>>) -> usize {
+    throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum()
 }
 
 /// Keys with RATE_001 events, in the smaller of two aggregates, from which a merge runs
@@ -379,9 +376,8 @@ const BESIDE_FROM: usize = 1024;
 fn merge_throttles(
     mine: &mut Keyed<Box<Throttles>>,
     theirs: Keyed<Box<Throttles>>,
-    bytes: usize,
+    mut bytes: usize,
 ) -> usize {
-    let mut bytes = bytes;
     mine.merge_with(theirs, |into, from| {
         let before = into.events.heap_bytes() + from.events.heap_bytes();
         into.merge(from);
