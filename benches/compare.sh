@@ -135,9 +135,9 @@ if ((jq)); then settle "$sample"; fi
 # and bash and time(1), which every row runs, are left as they are. A binary just written by
 # the linker runs from the pages the linker wrote: errlens's once ran with 20% more user
 # time (0.765 s against 0.635 s, 9 rounds) than after its pages were dropped and read
-# again. Settling
-# does not make copies equal: three settled copies of one build ran 0.685-0.743 s
-# (--threads 1), from where their pages land. One run's errlens rows carry that draw.
+# again. Settling does not make copies equal: three settled copies of one build ran
+# 0.685-0.743 s (--threads 1), from where their pages land. One run's errlens rows carry
+# that draw, and the two-thread rows what the host gives the second vCPU (see README).
 programs=("$errlens" "$(readlink -f "$py")")
 for p in gzip zstd cat rg jq; do
   if command -v "$p" >/dev/null; then programs+=("$(readlink -f "$(command -v "$p")")"); fi
