@@ -22,15 +22,22 @@ pub struct Spill {
 struct Runs {
     /// Created on the first spill (in `$TMPDIR`, unlinked at once, so nothing is left behind).
     file: Option<Arc<File>>,
-    /// (offset, length) of each run.
-    runs: Vec<(u64, u64)>,
-    /// Each run's [`Marks`], by its offset.
-    marks: Vec<(u64, Marks)>,
+    runs: Vec<Run>,
+    /// Marks held, of all runs (at most [`MAX_MARKS`]).
+    marks: usize,
     end: u64,
     /// Why spilling stopped, if it failed: the events then stay in memory.
     failed: Option<String>,
     /// Spills so far (runs written by workers; merging runs does not count).
     spills: usize,
+}
+
+/// One run of the file.
+#[derive(Clone, Debug)]
+struct Run {
+    start: u64,
+    len: u64,
+    marks: Marks,
 }
 
 impl Spill {
@@ -94,10 +101,9 @@ impl Spill {
     pub fn reader(&self) -> io::Result<SpillReader> {
         let mut runs = self.runs();
         while runs.runs.len() > FAN_IN {
-            let group: Vec<(u64, u64)> = runs.runs.drain(..FAN_IN).collect();
+            let group: Vec<Run> = runs.runs.drain(..FAN_IN).collect();
+            runs.marks -= group.iter().map(|r| r.marks.len()).sum::<usize>();
             let mut merged = runs.open(&group)?;
-            runs.marks
-                .retain(|(at, _)| !group.iter().any(|(start, _)| start == at));
             runs.append(|w| {
                 while let Some(key) = merged.next_key() {
                     let events = merged.take(key.as_deref())?;
@@ -106,8 +112,7 @@ impl Spill {
                 Ok(())
             })?;
         }
-        let all = runs.runs.clone();
-        runs.open(&all)
+        runs.open(&runs.runs)
     }
 }
 
@@ -116,12 +121,18 @@ const FAN_IN: usize = 32;
 const READ_BUFFER: usize = 16 * 1024;
 
 /// Entries of a run between two of its [`Marks`]: a skip lands within about one read
-/// buffer of the key (an entry is about 60 bytes), and a run of 12k keys keeps 47 marks.
+/// buffer of the key (an entry is about 60 bytes), and a run of 12k keys keeps 46 marks.
 const MARK_EVERY: u64 = 256;
 
-/// Every [`MARK_EVERY`]th entry's key of one run and where the entry starts in it, so that
-/// a reader asked for a few keys (the report's ten offenders) skips to them: reading every
-/// run through to the last key asked for was 1.8 ms at the end of a run.
+/// Marks held for all runs together (about 80 bytes each): past it, every run keeps every
+/// other one of its marks, so memory stays flat however many runs a long input spills.
+const MAX_MARKS: usize = 2048;
+
+/// The key of every [`MARK_EVERY`]th entry of one run (from the first after its start,
+/// which a reader reads anyway) and where the entry starts in the run, so that a reader
+/// asked for a few keys (the report's ten offenders) skips to them: reading each run
+/// through to the last key asked for was 1.9 ms at the end of a run. Any sorted subset of
+/// them skips correctly, only less far.
 type Marks = Vec<(Option<Box<str>>, u64)>;
 
 impl Runs {
@@ -145,26 +156,39 @@ impl Runs {
         };
         write(&mut w)?;
         w.out.flush()?;
-        let len = w.n;
-        self.runs.push((self.end, len));
-        self.marks.push((self.end, w.marks));
+        let (len, marks) = (w.n, std::mem::take(&mut w.marks));
+        drop(w);
+        self.marks += marks.len();
+        self.runs.push(Run {
+            start: self.end,
+            len,
+            marks,
+        });
         self.end += len;
+        self.thin_marks();
         Ok(())
     }
 
-    /// The marks of the run at `start`.
-    fn marks_of(&self, start: u64) -> Marks {
-        self.marks
-            .iter()
-            .find(|(at, _)| *at == start)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default()
+    /// Past [`MAX_MARKS`], keeps every other mark of each run (the second, the fourth...;
+    /// a run's only mark goes, so this ends) until the marks fit.
+    fn thin_marks(&mut self) {
+        while self.marks > MAX_MARKS {
+            for run in &mut self.runs {
+                let mut keep = false;
+                run.marks.retain(|_| {
+                    keep = !keep;
+                    !keep
+                });
+            }
+            self.marks = self.runs.iter().map(|r| r.marks.len()).sum();
+        }
     }
 
-    fn open(&self, runs: &[(u64, u64)]) -> io::Result<SpillReader> {
+    fn open(&self, runs: &[Run]) -> io::Result<SpillReader> {
         let mut cursors = Vec::with_capacity(runs.len());
         if let Some(file) = &self.file {
-            for &(start, len) in runs {
+            for run in runs {
+                let (start, len) = (run.start, run.len);
                 let section = Section {
                     file: file.clone(),
                     start,
@@ -178,7 +202,8 @@ impl Runs {
                     head: None,
                     key: String::new(),
                     bytes: Vec::new(),
-                    marks: self.marks_of(start),
+                    marks: run.marks.clone(),
+                    #[cfg(test)]
                     entries_read: 0,
                 };
                 c.advance()?;
@@ -211,7 +236,7 @@ impl RunWriter<'_> {
     }
 
     fn entry(&mut self, key: Option<&str>, events: &Events) -> io::Result<()> {
-        if self.entries.is_multiple_of(MARK_EVERY) {
+        if self.entries > 0 && self.entries.is_multiple_of(MARK_EVERY) {
             self.marks.push((key.map(Box::from), self.n));
         }
         self.entries += 1;
@@ -304,7 +329,8 @@ struct Cursor {
     key: String,
     bytes: Vec<u8>,
     marks: Marks,
-    /// Entries read so far (skipped ones are not read).
+    /// Entries read so far (skipped ones are not read), for the tests.
+    #[cfg(test)]
     entries_read: u64,
 }
 
@@ -393,7 +419,10 @@ impl Cursor {
         self.vec_into(n, &mut bytes)?;
         self.bytes = bytes;
         self.head = Some(Head { named, len, last });
-        self.entries_read += 1;
+        #[cfg(test)]
+        {
+            self.entries_read += 1;
+        }
         Ok(())
     }
 
@@ -567,7 +596,7 @@ mod tests {
             spill.write_run(entries).unwrap();
         }
         let runs = spill.runs();
-        assert!(runs.marks.iter().all(|(_, m)| m.len() >= 15), "marked");
+        assert!(runs.runs.iter().all(|r| r.marks.len() == 15), "marked");
         drop(runs);
         let got = |e: Events| e.iter().collect::<Vec<_>>();
         // A few keys, far apart, one of them in no run, then the last; the null key first.
@@ -594,6 +623,83 @@ mod tests {
         for c in &r.cursors {
             assert!(c.entries_read <= MARK_EVERY + 2, "{} read", c.entries_read);
         }
+    }
+
+    #[test]
+    fn runs_merged_past_the_fan_in_skip_by_their_own_marks() {
+        // More runs than the fan-in, each long enough to be marked: the reader merges the
+        // first ones into a run of its own, whose marks the skips then use.
+        let spill = Spill::new(0);
+        let keys: Vec<String> = (0..2_000).map(|i| format!("k{i:05}")).collect();
+        let mut want: Vec<Events> = vec![Events::default(); keys.len()];
+        for run in 0..FAN_IN + 3 {
+            let held: Vec<(usize, Events)> = (0..keys.len())
+                .filter(|&i| (i + run) % 3 == 0)
+                .map(|i| (i, events(&[(run * 10_000 + i) as i64])))
+                .collect();
+            for (i, e) in &held {
+                want[*i].append(e);
+            }
+            spill
+                .write_run(held.iter().map(|(i, e)| (Some(keys[*i].as_str()), e)))
+                .unwrap();
+        }
+        let mut r = spill.reader().unwrap();
+        assert_eq!(spill.run_count(), 4);
+        let runs = spill.runs();
+        // 2000 entries, marked from the 256th: 7 marks.
+        assert_eq!(runs.runs[3].marks.len(), 7, "the merged run is marked");
+        drop(runs);
+        let sorted = |e: Events| {
+            let mut v: Vec<_> = e.iter().collect();
+            v.sort_by_key(|e| e.0);
+            v
+        };
+        for i in [3, 1_000, 1_998] {
+            let got = r.take(Some(&keys[i])).unwrap();
+            assert_eq!(sorted(got), sorted(want[i].clone()), "{i}");
+        }
+        // The merged run's 2000 entries were not all read: its cursor skipped.
+        assert!(r.cursors.iter().all(|c| c.entries_read < 700), "skipped");
+    }
+
+    #[test]
+    fn marks_are_thinned_to_the_cap_and_stay_in_order() {
+        let mut runs = Runs::default();
+        for r in 0..100u64 {
+            let marks: Marks = (0..30u64)
+                .map(|m| (Some(format!("k{r:03}-{m:02}").into()), m * 100))
+                .collect();
+            runs.marks += marks.len();
+            runs.runs.push(Run {
+                start: r * 5_000,
+                len: 5_000,
+                marks,
+            });
+        }
+        runs.thin_marks();
+        assert!(runs.marks <= MAX_MARKS);
+        assert_eq!(
+            runs.marks,
+            runs.runs.iter().map(|r| r.marks.len()).sum::<usize>()
+        );
+        // Every other mark of each run, from the second: 15 of 30.
+        for run in &runs.runs {
+            let at: Vec<u64> = run.marks.iter().map(|m| m.1).collect();
+            assert_eq!(at, (1..30).step_by(2).map(|m| m * 100).collect::<Vec<_>>());
+        }
+        // More runs than the cap, one mark each: every mark goes, and thinning ends.
+        let mut many = Runs::default();
+        for r in 0..=MAX_MARKS as u64 {
+            many.runs.push(Run {
+                start: r,
+                len: 1,
+                marks: vec![(None, 0)],
+            });
+            many.marks += 1;
+        }
+        many.thin_marks();
+        assert_eq!(many.marks, 0);
     }
 
     #[test]

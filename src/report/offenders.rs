@@ -469,7 +469,8 @@ pub fn leading_offenders(
         let total = all.len();
         Ok((all, total))
     };
-    // Not as counted (never so, as far as is known): every key ranked by its events.
+    // Should a key's events not be its row's count (see the check below), every key is
+    // ranked by its events instead.
     let not_as_counted = || {
         let (mut all, total) = all_rows()?;
         all.truncate(n);
