@@ -25,6 +25,9 @@ struct Runs {
     runs: Vec<Run>,
     /// Marks held, of all runs (at most [`MAX_MARKS`]).
     marks: usize,
+    /// Times the marks were thinned: every run, old or new, is marked every
+    /// `MARK_EVERY << thinned` entries, so none loses its marks before the others.
+    thinned: u32,
     end: u64,
     /// Why spilling stopped, if it failed: the events then stay in memory.
     failed: Option<String>,
@@ -153,6 +156,7 @@ impl Runs {
             out: BufWriter::with_capacity(64 * 1024, handle),
             n: 0,
             entries: 0,
+            mark_every: MARK_EVERY << self.thinned,
             marks: Vec::new(),
         };
         write(&mut w)?;
@@ -170,10 +174,12 @@ impl Runs {
         Ok(())
     }
 
-    /// Past [`MAX_MARKS`], keeps every other mark of each run (the second, the fourth...;
-    /// a run's only mark goes, so this ends) until the marks fit.
+    /// Past [`MAX_MARKS`], keeps every other mark of each run (the second, the fourth...:
+    /// those at multiples of twice the spacing; a run's only mark goes, so this ends) until
+    /// the marks fit.
     fn thin_marks(&mut self) {
         while self.marks > MAX_MARKS {
+            self.thinned += 1;
             for run in &mut self.runs {
                 let mut keep = false;
                 run.marks.retain(|_| {
@@ -220,6 +226,8 @@ struct RunWriter<'f> {
     out: BufWriter<&'f File>,
     n: u64,
     entries: u64,
+    /// Entries between two marks.
+    mark_every: u64,
     marks: Marks,
 }
 
@@ -237,7 +245,7 @@ impl RunWriter<'_> {
     }
 
     fn entry(&mut self, key: Option<&str>, events: &Events) -> io::Result<()> {
-        if self.entries > 0 && self.entries.is_multiple_of(MARK_EVERY) {
+        if self.entries > 0 && self.entries.is_multiple_of(self.mark_every) {
             self.marks.push((key.map(Box::from), self.n));
         }
         self.entries += 1;
@@ -680,6 +688,7 @@ mod tests {
             });
         }
         runs.thin_marks();
+        assert_eq!(runs.thinned, 1);
         assert!(runs.marks <= MAX_MARKS);
         assert_eq!(
             runs.marks,
@@ -702,6 +711,17 @@ mod tests {
         }
         many.thin_marks();
         assert_eq!(many.marks, 0);
+        // Once thinned, a new run is marked at the thinned spacing: 1100 entries, 2 marks.
+        let spill = Spill::new(0);
+        spill.runs().thinned = 1;
+        let keys: Vec<String> = (0..1_100).map(|i| format!("k{i:05}")).collect();
+        let e = events(&[1]);
+        spill
+            .write_run(keys.iter().map(|k| (Some(k.as_str()), &e)))
+            .unwrap();
+        let at: Vec<u64> = spill.runs().runs[0].marks.iter().map(|m| m.1).collect();
+        let size = at[0] / 512; // the entries are all of one size
+        assert_eq!(at, [512 * size, 1024 * size]);
     }
 
     #[test]
