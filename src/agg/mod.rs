@@ -660,7 +660,7 @@ mod tests {
             let mut a = part(&left, filler, caps);
             a.merge(part(&right, filler, caps));
             assert_eq!(a.folded.keys, folded, "cap {cap}");
-            let held: usize = a.throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+            let held = held_bytes(&a.throttles);
             assert_eq!(a.event_bytes, held, "cap {cap}");
             let times = |k: &str| -> Vec<Option<i64>> {
                 let t = a.throttles.get(Some(k)).expect("a key with events");
@@ -688,7 +688,7 @@ mod tests {
             // A clone holds the bytes it counts: merged again, the count stays exact.
             let mut b = Aggregate::with_caps(caps);
             b.merge(a.clone());
-            let held: usize = b.throttles.iter().map(|(_, t)| t.events.heap_bytes()).sum();
+            let held = held_bytes(&b.throttles);
             assert_eq!(b.event_bytes, held, "cap {cap}");
         }
     }

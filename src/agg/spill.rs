@@ -23,8 +23,6 @@ struct Runs {
     /// Created on the first spill (in `$TMPDIR`, unlinked at once, so nothing is left behind).
     file: Option<Arc<File>>,
     runs: Vec<Run>,
-    /// Marks held, of all runs (at most [`MAX_MARKS`]).
-    marks: usize,
     /// Times the marks were thinned: every run, old or new, is marked every
     /// `MARK_EVERY << thinned` entries, so none loses its marks before the others.
     thinned: u32,
@@ -36,7 +34,7 @@ struct Runs {
 }
 
 /// One run of the file.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Run {
     start: u64,
     len: u64,
@@ -105,7 +103,6 @@ impl Spill {
         let mut runs = self.runs();
         while runs.runs.len() > FAN_IN {
             let group: Vec<Run> = runs.runs.drain(..FAN_IN).collect();
-            runs.marks -= group.iter().map(|r| r.marks.len()).sum::<usize>();
             let mut merged = runs.open(&group)?;
             runs.append(|w| {
                 while let Some(key) = merged.next_key() {
@@ -163,7 +160,6 @@ impl Runs {
         w.out.flush()?;
         let (len, marks) = (w.n, std::mem::take(&mut w.marks));
         drop(w);
-        self.marks += marks.len();
         self.runs.push(Run {
             start: self.end,
             len,
@@ -178,7 +174,7 @@ impl Runs {
     /// those at multiples of twice the spacing; a run's only mark goes, so this ends) until
     /// the marks fit.
     fn thin_marks(&mut self) {
-        while self.marks > MAX_MARKS {
+        while self.mark_count() > MAX_MARKS {
             self.thinned += 1;
             for run in &mut self.runs {
                 let mut keep = false;
@@ -187,8 +183,12 @@ impl Runs {
                     !keep
                 });
             }
-            self.marks = self.runs.iter().map(|r| r.marks.len()).sum();
         }
+    }
+
+    /// Marks held, of all runs (at most [`MAX_MARKS`] after a thinning).
+    fn mark_count(&self) -> usize {
+        self.runs.iter().map(|r| r.marks.len()).sum()
     }
 
     fn open(&self, runs: &[Run]) -> io::Result<SpillReader> {
@@ -204,7 +204,6 @@ impl Runs {
                 };
                 let mut c = Cursor {
                     input: BufReader::with_capacity(READ_BUFFER, section),
-                    len,
                     remaining: len,
                     head: None,
                     key: String::new(),
@@ -328,8 +327,6 @@ fn read_at(f: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 /// A run being read: its next entry.
 struct Cursor {
     input: BufReader<Section>,
-    /// Bytes of the run.
-    len: u64,
     /// Bytes of the run not yet read (bounds every length read back).
     remaining: u64,
     /// The next entry, if any; its key and packed events are in `key` and `bytes`, which are
@@ -456,14 +453,17 @@ impl Cursor {
         };
         // The entry after the head starts where the head's bytes end; a mark there or before
         // saves nothing.
-        if at <= self.len - self.remaining {
+        let run = self.input.get_ref();
+        let (len, next) = (run.end - run.start, run.end - run.start - self.remaining);
+        if at <= next {
             return Ok(());
         }
-        if at > self.len {
+        if at > len {
             return Err(corrupt("a mark points past its run"));
         }
-        self.input.seek(io::SeekFrom::Start(at))?;
-        self.remaining = self.len - at;
+        // From the reader's buffer when the mark is in it; else read from there.
+        self.input.seek_relative((at - next) as i64)?;
+        self.remaining = len - at;
         self.advance()
     }
 }
@@ -680,7 +680,6 @@ mod tests {
             let marks: Marks = (0..20u64)
                 .map(|m| (Some(format!("k{r:03}-{m:02}").into()), m * 100))
                 .collect();
-            runs.marks += marks.len();
             runs.runs.push(Run {
                 start: r * 5_000,
                 len: 5_000,
@@ -689,11 +688,7 @@ mod tests {
         }
         runs.thin_marks();
         assert_eq!(runs.thinned, 1);
-        assert!(runs.marks <= MAX_MARKS);
-        assert_eq!(
-            runs.marks,
-            runs.runs.iter().map(|r| r.marks.len()).sum::<usize>()
-        );
+        assert!(runs.mark_count() <= MAX_MARKS);
         // Every other mark of each run, from the second: 10 of 20.
         for run in &runs.runs {
             let at: Vec<u64> = run.marks.iter().map(|m| m.1).collect();
@@ -707,10 +702,9 @@ mod tests {
                 len: 1,
                 marks: vec![(None, 0)],
             });
-            many.marks += 1;
         }
         many.thin_marks();
-        assert_eq!(many.marks, 0);
+        assert_eq!(many.mark_count(), 0);
         // Once thinned, a new run is marked at the thinned spacing: 1100 entries, 2 marks.
         let spill = Spill::new(0);
         spill.runs().thinned = 1;

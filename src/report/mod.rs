@@ -60,6 +60,15 @@ impl Report {
     }
 }
 
+/// Cuts `rows` to those ranked before the `n`-th by `key`, or tied with it (in no order): the
+/// first `n` rows of any order that sorts by `key` then breaks ties are among them, so only
+/// they need sorting. `n` is at least 1 and below `rows.len()`.
+pub(crate) fn leading<T, K: Ord>(rows: &mut Vec<T>, n: usize, key: impl Fn(&T) -> K) {
+    rows.select_nth_unstable_by_key(n - 1, &key);
+    let last = key(&rows[n - 1]);
+    rows.retain(|r| key(r) <= last);
+}
+
 pub(crate) fn sorted(df: DataFrame, by: &[&str], descending: &[bool]) -> PolarsResult<DataFrame> {
     df.sort(
         by.iter().copied(),
@@ -168,11 +177,9 @@ pub fn build(agg: &Aggregate, catalog: &Catalog, opts: &ReportOptions) -> Polars
     let counts =
         |(_, s): &(Option<&str>, &crate::agg::KeyStats)| (Reverse(s.errors), Reverse(s.requests));
     if keep > 0 && keep < total {
-        // Only the keys ranked before the last kept row, or tied with it, are sorted (a
-        // sort of all 20k took 1 ms for the 10 rows a terminal shows).
-        ranked.select_nth_unstable_by_key(keep - 1, counts);
-        let last = counts(&ranked[keep - 1]);
-        ranked.retain(|r| counts(r) <= last);
+        // Only the keys that can reach the kept rows are sorted (a sort of all 20k took
+        // 1 ms for the 10 rows a terminal shows).
+        leading(&mut ranked, keep, counts);
     }
     ranked.sort_unstable_by_key(counts);
     // Only runs of ties that reach into the kept rows need their fingerprints.

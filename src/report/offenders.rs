@@ -442,8 +442,14 @@ pub fn offenders(
 fn throttled(agg: &Aggregate) -> impl Iterator<Item = KeyThrottles<'_>> {
     agg.throttles
         .iter()
-        .filter(|(k, _)| *k != Some(OTHER))
+        .filter(|&(k, _)| analysed(k))
         .map(|(k, t)| (k, &**t))
+}
+
+/// Whether the offenders analysis looks at key `k`: the `(other)` row of keys past
+/// `--max-keys` mixes many keys, so it is left out.
+fn analysed(k: Option<&str>) -> bool {
+    k != Some(OTHER)
 }
 
 /// Key `k`'s events whole: those spilled, read back from `r`, then those still held in `t`.
@@ -489,7 +495,7 @@ pub fn leading_offenders(
     let mut keys: Vec<(Counts, Option<&str>)> = agg
         .keys
         .iter()
-        .filter(|&(k, s)| k != Some(OTHER) && s.rate_limited >= min_rate_limited.max(1))
+        .filter(|&(k, s)| analysed(k) && s.rate_limited >= min_rate_limited.max(1))
         .map(|(k, s)| ((Reverse(s.rate_limited), Reverse(s.requests)), k))
         .collect();
     let total = keys.len();
@@ -500,9 +506,7 @@ pub fn leading_offenders(
         return Ok((Vec::new(), total));
     }
     // The keys ranked before the n-th by counts, or tied with it: the rows are among them.
-    keys.select_nth_unstable_by_key(n - 1, |(counts, _)| *counts);
-    let last = keys[n - 1].0;
-    keys.retain(|(counts, _)| *counts <= last);
+    super::leading(&mut keys, n, |(counts, _)| *counts);
     let mut ranked: Vec<(Rank, KeyThrottles<'_>)> = Vec::with_capacity(keys.len());
     for ((rl, req), k) in keys {
         let Some(t) = agg.throttles.get(k) else {
