@@ -532,6 +532,28 @@ mod tests {
         e
     }
 
+    /// `n` keys that sort as their numbers do.
+    fn numbered_keys(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("k{i:05}")).collect()
+    }
+
+    /// The entries of run `run`: key number `i` for each `i` that `holds`, in order, with one
+    /// event of its own, which is also added to `want[i]`.
+    fn held_by(
+        run: usize,
+        want: &mut [Events],
+        holds: impl Fn(usize) -> bool,
+    ) -> Vec<(usize, Events)> {
+        let held: Vec<(usize, Events)> = (0..want.len())
+            .filter(|&i| holds(i))
+            .map(|i| (i, events(&[(run * 10_000 + i) as i64])))
+            .collect();
+        for (i, e) in &held {
+            want[*i].append(e);
+        }
+        held
+    }
+
     #[test]
     fn runs_merge_back_by_key() {
         let spill = Spill::new(0);
@@ -587,19 +609,13 @@ mod tests {
         // Three runs of overlapping keys (run r holds the keys whose number is not r mod 3,
         // plus the null key), thousands of entries each: many marks apart.
         let spill = Spill::new(0);
-        let keys: Vec<String> = (0..6_000).map(|i| format!("k{i:05}")).collect();
+        let keys = numbered_keys(6_000);
         let mut want: Vec<Events> = vec![Events::default(); keys.len()];
         let mut want_none = Events::default();
-        for run in 0..3i64 {
-            let none = events(&[-run]);
+        for run in 0..3 {
+            let none = events(&[-(run as i64)]);
             want_none.append(&none);
-            let held: Vec<(usize, Events)> = (0..keys.len())
-                .filter(|&i| i as i64 % 3 != run)
-                .map(|i| (i, events(&[run * 10_000 + i as i64])))
-                .collect();
-            for (i, e) in &held {
-                want[*i].append(e);
-            }
+            let held = held_by(run, &mut want, |i| i % 3 != run);
             let entries = std::iter::once((None, &none))
                 .chain(held.iter().map(|(i, e)| (Some(keys[*i].as_str()), e)));
             spill.write_run(entries).unwrap();
@@ -639,16 +655,10 @@ mod tests {
         // More runs than the fan-in, each long enough to be marked: the reader merges the
         // first ones into a run of its own, whose marks the skips then use.
         let spill = Spill::new(0);
-        let keys: Vec<String> = (0..2_000).map(|i| format!("k{i:05}")).collect();
+        let keys = numbered_keys(2_000);
         let mut want: Vec<Events> = vec![Events::default(); keys.len()];
         for run in 0..FAN_IN + 3 {
-            let held: Vec<(usize, Events)> = (0..keys.len())
-                .filter(|&i| (i + run) % 3 == 0)
-                .map(|i| (i, events(&[(run * 10_000 + i) as i64])))
-                .collect();
-            for (i, e) in &held {
-                want[*i].append(e);
-            }
+            let held = held_by(run, &mut want, |i| (i + run) % 3 == 0);
             spill
                 .write_run(held.iter().map(|(i, e)| (Some(keys[*i].as_str()), e)))
                 .unwrap();
@@ -708,7 +718,7 @@ mod tests {
         // Once thinned, a new run is marked at the thinned spacing: 1100 entries, 2 marks.
         let spill = Spill::new(0);
         spill.runs().thinned = 1;
-        let keys: Vec<String> = (0..1_100).map(|i| format!("k{i:05}")).collect();
+        let keys = numbered_keys(1_100);
         let e = events(&[1]);
         spill
             .write_run(keys.iter().map(|k| (Some(k.as_str()), &e)))
