@@ -529,8 +529,13 @@ pub fn leading_offenders(
             whole[i] = Some(whole_events(&mut reader, k, t)?);
         }
     }
-    for (((Reverse(count), _, _), (k, t)), whole) in ranked.iter().zip(&whole) {
-        let events = whole.as_ref().unwrap_or(&t.events);
+    // Each key's events: read back whole, or all still held.
+    let events: Vec<&Events> = ranked
+        .iter()
+        .zip(&whole)
+        .map(|((_, (_, t)), whole)| whole.as_ref().unwrap_or(&t.events))
+        .collect();
+    for (((Reverse(count), _, _), (k, _)), events) in ranked.iter().zip(&events) {
         if events.len() != *count {
             debug_assert!(false, "{k:?}: {} events, {count} in its row", events.len());
             return not_as_counted();
@@ -540,12 +545,12 @@ pub fn leading_offenders(
     let (mut day_of, mut scratch) = (days.day_of(), Scratch::default());
     let rows = ranked
         .into_iter()
-        .zip(&whole)
-        .map(|(((_, Reverse(requests), _), (k, t)), whole)| {
+        .zip(events)
+        .map(|(((_, Reverse(requests), _), (k, t)), events)| {
             analyse(
                 k,
                 requests,
-                whole.as_ref().unwrap_or(&t.events),
+                events,
                 &t.limit_types,
                 &mut day_of,
                 &mut scratch,
