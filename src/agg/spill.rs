@@ -120,8 +120,9 @@ impl Spill {
 const FAN_IN: usize = 32;
 const READ_BUFFER: usize = 16 * 1024;
 
-/// Entries of a run between two of its [`Marks`]: a skip lands within about one read
-/// buffer of the key (an entry is about 60 bytes), and a run of 12k keys keeps 46 marks.
+/// Entries of a run between two of its [`Marks`] until they are thinned (twice as many
+/// after each thinning): a skip lands within about one read buffer of the key (an entry is
+/// about 60 bytes), and a run of 12k keys keeps 46 marks.
 const MARK_EVERY: u64 = 256;
 
 /// Marks held for all runs together (about 72 bytes each, 74 KB in all): past it, every run
@@ -129,7 +130,7 @@ const MARK_EVERY: u64 = 256;
 /// spills (the compare log's 12 runs keep all of theirs).
 const MAX_MARKS: usize = 1024;
 
-/// The key of every [`MARK_EVERY`]th entry of one run (from the first after its start,
+/// The key of every `MARK_EVERY << thinned`-th entry of one run (never its first entry,
 /// which a reader reads anyway) and where the entry starts in the run, so that a reader
 /// asked for a few keys (the report's ten offenders) skips to them: reading each run
 /// through to the last key asked for was 1.9 ms at the end of a run. Any sorted subset of
@@ -334,6 +335,7 @@ struct Cursor {
     head: Option<Head>,
     key: String,
     bytes: Vec<u8>,
+    /// Its run's marks, for [`Cursor::skip_towards`].
     marks: Marks,
     /// Entries read so far (skipped ones are not read), for the tests.
     #[cfg(test)]
@@ -454,7 +456,8 @@ impl Cursor {
         // The entry after the head starts where the head's bytes end; a mark there or before
         // saves nothing.
         let run = self.input.get_ref();
-        let (len, next) = (run.end - run.start, run.end - run.start - self.remaining);
+        let len = run.end - run.start;
+        let next = len - self.remaining;
         if at <= next {
             return Ok(());
         }
