@@ -151,14 +151,10 @@ impl Name {
     /// threads' RATE_001 tables.
     #[inline]
     fn as_str(&self) -> &str {
-        match self {
-            // SAFETY: `Name::new` copies the first `len` bytes from a whole `&str`, and
-            // nothing changes them after (the fields are private to this module).
-            Name::Inline { len, bytes } => unsafe {
-                std::str::from_utf8_unchecked(&bytes[..*len as usize])
-            },
-            Name::Heap(b) => b,
-        }
+        // SAFETY: `Name::new`, the only constructor, copies a whole `&str` (inline, its
+        // bytes are the first `len`), and nothing changes them after (the fields are private
+        // to this module).
+        unsafe { std::str::from_utf8_unchecked(self.as_bytes()) }
     }
 
     fn into_boxed(self) -> Box<str> {

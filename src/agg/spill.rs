@@ -38,7 +38,8 @@ struct Runs {
 struct Run {
     start: u64,
     len: u64,
-    marks: Marks,
+    /// Shared with the readers of the run: opening one copies no key.
+    marks: Arc<Marks>,
 }
 
 impl Spill {
@@ -164,7 +165,7 @@ impl Runs {
         self.runs.push(Run {
             start: self.end,
             len,
-            marks,
+            marks: Arc::new(marks),
         });
         self.end += len;
         self.thin_marks();
@@ -179,7 +180,7 @@ impl Runs {
             self.thinned += 1;
             for run in &mut self.runs {
                 let mut keep = false;
-                run.marks.retain(|_| {
+                Arc::make_mut(&mut run.marks).retain(|_| {
                     keep = !keep;
                     !keep
                 });
@@ -209,7 +210,7 @@ impl Runs {
                     head: None,
                     key: String::new(),
                     bytes: Vec::new(),
-                    marks: run.marks.clone(),
+                    marks: Arc::clone(&run.marks),
                     #[cfg(test)]
                     entries_read: 0,
                 };
@@ -336,7 +337,7 @@ struct Cursor {
     key: String,
     bytes: Vec<u8>,
     /// Its run's marks, for [`Cursor::skip_towards`].
-    marks: Marks,
+    marks: Arc<Marks>,
     /// Entries read so far (skipped ones are not read), for the tests.
     #[cfg(test)]
     entries_read: u64,
@@ -486,8 +487,9 @@ impl SpillReader {
             .map(|k| k.map(Box::from))
     }
 
-    /// Every spilled event of `key` (and drops the entries of smaller keys, which nobody
-    /// asked for: keys that folded into `(other)`). Keys must come in ascending order.
+    /// Every spilled event of `key`, passing over the entries of smaller keys nobody asked
+    /// for (skipped by the marks where they allow, read and dropped otherwise). Keys must
+    /// come in ascending order.
     pub fn take(&mut self, key: Option<&str>) -> io::Result<Events> {
         let mut found = Vec::new();
         for (i, c) in self.cursors.iter_mut().enumerate() {
@@ -669,7 +671,7 @@ mod tests {
         let mut r = spill.reader().unwrap();
         assert_eq!(spill.run_count(), 4);
         let runs = spill.runs();
-        // 2000 entries, marked from the 256th: 7 marks.
+        // 2000 entries, marked at entries 256, 512, ... 1792 (from 0): 7 marks.
         assert_eq!(runs.runs[3].marks.len(), 7, "the merged run is marked");
         drop(runs);
         let sorted = |e: Events| {
@@ -696,7 +698,7 @@ mod tests {
             runs.runs.push(Run {
                 start: r * 5_000,
                 len: 5_000,
-                marks,
+                marks: Arc::new(marks),
             });
         }
         runs.thin_marks();
@@ -713,7 +715,7 @@ mod tests {
             many.runs.push(Run {
                 start: r,
                 len: 1,
-                marks: vec![(None, 0)],
+                marks: Arc::new(vec![(None, 0)]),
             });
         }
         many.thin_marks();

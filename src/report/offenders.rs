@@ -877,7 +877,7 @@ mod tests {
         agg
     }
 
-    fn analysed(t: &Throttles, requests: u64, scratch: &mut Scratch) -> Offender {
+    fn analysis_of(t: &Throttles, requests: u64, scratch: &mut Scratch) -> Offender {
         let (events, types) = (&t.events, &t.limit_types);
         let rules = Rules::default();
         analyse(
@@ -938,18 +938,18 @@ mod tests {
         t.events.push(Some(s / 5), RetryAfter::Millis(1000));
         t.events.push(Some(6 * s), RetryAfter::Missing);
         let mut scratch = Scratch::default();
-        let o = analysed(&t, 10, &mut scratch);
+        let o = analysis_of(&t, 10, &mut scratch);
         assert_eq!(o.rate_limited, 5);
         assert_eq!((o.early_retries, o.retry_checked), (2, 3));
         assert_eq!(o.retry_after_unparsed, 1);
         assert_eq!((o.first, o.last), (Some(0), Some(6 * s)));
         assert_eq!(o.peak_per_minute, 4);
         // The buffers of an earlier key change nothing.
-        assert_eq!(analysed(&t, 10, &mut scratch), o);
+        assert_eq!(analysis_of(&t, 10, &mut scratch), o);
         let mut other = Throttles::default();
         other.events.push(Some(s), RetryAfter::Millis(1));
-        assert_eq!(analysed(&other, 1, &mut scratch).early_retries, 0);
-        assert_eq!(analysed(&t, 10, &mut scratch), o);
+        assert_eq!(analysis_of(&other, 1, &mut scratch).early_retries, 0);
+        assert_eq!(analysis_of(&t, 10, &mut scratch), o);
     }
 
     #[test]
@@ -1042,7 +1042,7 @@ mod tests {
         ];
         for (spill, cap) in cases {
             let agg = build(spill.map(Spill::new), cap);
-            // With a budget, events did go to disk (so their counts come from the key rows).
+            // With a budget, events did go to disk, and the rows' events are read back.
             let runs = agg.spill.as_ref().map_or(1, |s| s.run_count());
             assert!(runs > 0, "spilled");
             for min in [1, 3] {
@@ -1070,7 +1070,7 @@ mod tests {
             for &i in order {
                 t.events.push(events[i].0, events[i].1);
             }
-            let o = analysed(&t, 3, &mut Scratch::default());
+            let o = analysis_of(&t, 3, &mut Scratch::default());
             (o.early_retries, o.retry_checked)
         };
         // Sorted (0 s wait 1 s, 0 s wait 5 s, 3 s): the second is early, the third too.
